@@ -1,0 +1,27 @@
+"""Typed keys for what the app factory shares with handlers (no string keys)."""
+
+from __future__ import annotations
+
+import gettext
+
+from aiohttp import web
+
+from node.api.metrics import Metrics
+from node.config import Config
+from node.schemas import SchemaRegistry
+from node.services.accounts import Accounts
+from node.services.register import Register
+from node.storage.database import Database
+
+CONFIG = web.AppKey("config", Config)
+DATABASE = web.AppKey("database", Database)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+REGISTER = web.AppKey("register", Register)
+CATALOGS = web.AppKey("catalogs", dict[str, gettext.NullTranslations])
+METRICS = web.AppKey("metrics", Metrics)
+SCHEMAS = web.AppKey("schemas", SchemaRegistry)
+
+# Per-request values set by middlewares, read by handlers.
+USER_KEY = "quartier.user"  # request[USER_KEY]: User | None
+TRANSLATOR_KEY = "quartier.translator"
+CSRF_KEY = "quartier.csrf"

@@ -1,0 +1,91 @@
+"""Languages: choosing one per request, translating pages and messages, formatting dates.
+
+English strings are the message ids; French, Dutch and German catalogs live in
+`node/locales/<lang>/LC_MESSAGES/messages.po` and are compiled in memory at start-up, so a
+checkout runs without a build step.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+from babel import Locale, negotiate_locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+from node.config import SUPPORTED_LOCALES
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English", "de": "Deutsch"}
+
+
+def load_catalogs(locales_dir: Path = LOCALES_DIR) -> dict[str, gettext.NullTranslations]:
+    """Every supported language's translations (English is the identity)."""
+    catalogs: dict[str, gettext.NullTranslations] = {"en": gettext.NullTranslations()}
+    for lang in SUPPORTED_LOCALES:
+        po_path = locales_dir / lang / "LC_MESSAGES" / "messages.po"
+        if lang == "en" or not po_path.exists():
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        catalogs[lang] = Translations(fp=buffer)
+    for lang in SUPPORTED_LOCALES:
+        catalogs.setdefault(lang, catalogs["en"])
+    return catalogs
+
+
+def choose_locale(
+    user_locale: str | None, cookie: str | None, accept_language: str, default: str
+) -> str:
+    """The user's choice, then the browser's preference, then the node's default."""
+    for choice in (user_locale, cookie):
+        if choice in SUPPORTED_LOCALES:
+            return choice  # type: ignore[return-value]
+    preferred = []
+    for part in accept_language.split(","):
+        tag, _, quality = part.strip().partition(";q=")
+        try:
+            weight = float(quality) if quality else 1.0
+        except ValueError:
+            continue
+        if tag:
+            preferred.append((weight, tag.strip().replace("_", "-")))
+    preferred.sort(key=lambda item: -item[0])
+    tags = [tag for _, tag in preferred] + [tag.split("-")[0] for _, tag in preferred]
+    return negotiate_locale(tags, list(SUPPORTED_LOCALES), sep="-") or default
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Everything a page needs to speak one language."""
+
+    locale: str
+    translations: gettext.NullTranslations
+    timezone: tzinfo
+
+    def gettext(self, message: str, **params: object) -> str:
+        text = self.translations.gettext(message)
+        return text % params if params else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
+        text = self.translations.ngettext(singular, plural, n)
+        return text % {"num": n, **params}
+
+    def datetime(self, timestamp: int, format: str = "medium") -> str:
+        moment = datetime.fromtimestamp(timestamp, UTC)
+        return format_datetime(
+            moment, format=format, locale=Locale.parse(self.locale), tzinfo=self.timezone
+        )
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.locale)

@@ -1,0 +1,58 @@
+"""Every route of the node in one table: a reader sees the whole surface at a glance."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from node.api import openapi, system, web_account, web_admin
+from node.api.json_api import OPERATIONS
+from node.api.rendering import STATIC_DIR
+
+ID = r"{id:\d+}"
+
+PAGES = (
+    ("GET", "/", web_account.home_get),
+    ("GET", "/login", web_account.login_get),
+    ("POST", "/login", web_account.login_post),
+    ("POST", "/logout", web_account.logout_post),
+    ("GET", "/signup", web_account.signup_get),
+    ("POST", "/signup", web_account.signup_post),
+    ("GET", "/join", web_account.join_get),
+    ("POST", "/join", web_account.join_post),
+    ("GET", "/setup/{token}", web_account.setup_get),
+    ("POST", "/setup/{token}", web_account.setup_post),
+    ("GET", "/reset/{token}", web_account.reset_get),
+    ("POST", "/reset/{token}", web_account.reset_post),
+    ("POST", "/language", web_account.language_post),
+    ("GET", "/account", web_account.account_get),
+    ("GET", "/account/tokens", web_admin.tokens_get),
+    ("POST", "/account/tokens", web_admin.tokens_post),
+    ("POST", f"/account/tokens/{ID}/revoke", web_admin.token_revoke_post),
+    ("GET", "/neighbourhood", web_admin.neighbourhood_get),
+    ("GET", "/city", web_admin.city_get),
+    ("GET", "/admin", web_admin.admin_index_get),
+    ("GET", "/admin/neighbourhoods", web_admin.neighbourhoods_get),
+    ("POST", "/admin/neighbourhoods", web_admin.neighbourhoods_post),
+    ("GET", "/admin/addresses", web_admin.addresses_get),
+    ("POST", "/admin/addresses", web_admin.addresses_post),
+    ("GET", "/admin/households", web_admin.households_get),
+    ("POST", f"/admin/households/{ID}/revoke", web_admin.household_revoke_post),
+    ("POST", f"/admin/households/{ID}/reissue", web_admin.household_reissue_post),
+    ("GET", "/admin/letters.pdf", web_admin.letters_get),
+    ("GET", "/admin/users", web_admin.users_get),
+    ("POST", "/admin/users", web_admin.users_post),
+    ("POST", f"/admin/users/{ID}/reset-link", web_admin.user_reset_link_post),
+    ("GET", "/moderation/join-requests", web_admin.join_requests_get),
+    ("POST", f"/moderation/join-requests/{ID}", web_admin.join_request_decide_post),
+    ("GET", "/healthz", system.healthz_get),
+    ("GET", "/metrics", system.metrics_get),
+    ("GET", "/api/v1/openapi.json", openapi.openapi_get),
+)
+
+
+def setup_routes(app: web.Application) -> None:
+    for method, path, handler in PAGES:
+        app.router.add_route(method, path, handler)
+    for op in OPERATIONS:
+        app.router.add_route(op.method, op.path.replace("{id}", ID), op.handler)
+    app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)

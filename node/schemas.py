@@ -1,0 +1,77 @@
+"""The JSON Schemas in `schemas/`, found in a checkout or an installed package; compiled once."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from node.errors import InvalidInput
+
+
+def schemas_root() -> Traversable:
+    """`schemas/` beside the package in a checkout; `node.schemas` once installed from a wheel."""
+    checkout = Path(__file__).resolve().parent.parent / "schemas"
+    if checkout.is_dir():
+        return checkout
+    return resources.files("node.schemas")
+
+
+def _field_of(error) -> str:
+    path = ".".join(str(part) for part in error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return f"{path}.{missing}" if path else missing
+    if error.validator == "additionalProperties" and "'" in error.message:
+        extra = error.message.split("'")[1]
+        return f"{path}.{extra}" if path else extra
+    return path or "(body)"
+
+
+class SchemaRegistry:
+    """Named schemas, e.g. "api/neighbourhood-create", validated with a reason naming the field."""
+
+    def __init__(self, root: Traversable | None = None) -> None:
+        self._root = root or schemas_root()
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def load(self, name: str) -> dict[str, Any]:
+        parts = f"{name}.json".split("/")
+        node = self._root
+        for part in parts:
+            node = node / part
+        return json.loads(node.read_text(encoding="utf-8"))
+
+    def validator(self, name: str) -> Draft202012Validator:
+        if name not in self._validators:
+            schema = self.load(name)
+            Draft202012Validator.check_schema(schema)
+            self._validators[name] = Draft202012Validator(schema)
+        return self._validators[name]
+
+    def validate(self, name: str, instance: Any) -> None:
+        """Raise InvalidInput naming the first wrong field, in words a script author can use."""
+        error = best_match(self.validator(name).iter_errors(instance))
+        if error is not None:
+            field = _field_of(error)
+            raise InvalidInput({field: ("%(reason)s", {"reason": error.message})})
+
+    @cached_property
+    def names(self) -> list[str]:
+        found = []
+
+        def walk(node: Traversable, prefix: str) -> None:
+            for child in node.iterdir():
+                if child.is_dir():
+                    walk(child, f"{prefix}{child.name}/")
+                elif child.name.endswith(".json"):
+                    found.append(prefix + child.name[: -len(".json")])
+
+        walk(self._root, "")
+        return sorted(found)
