@@ -6,8 +6,10 @@ import gettext
 
 from aiohttp import web
 
+from node.api.i18n import Translator
 from node.api.metrics import Metrics
 from node.config import Config
+from node.models import User
 from node.schemas import SchemaRegistry
 from node.services.accounts import Accounts
 from node.services.register import Register
@@ -22,6 +24,6 @@ METRICS = web.AppKey("metrics", Metrics)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
 
 # Per-request values set by middlewares, read by handlers.
-USER_KEY = "quartier.user"  # request[USER_KEY]: User | None
-TRANSLATOR_KEY = "quartier.translator"
-CSRF_KEY = "quartier.csrf"
+USER_KEY = web.RequestKey("user", User | None)  # type: ignore[arg-type]
+TRANSLATOR_KEY = web.RequestKey("translator", Translator)
+CSRF_KEY = web.RequestKey("csrf", str)

@@ -31,6 +31,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 async def _sign_in(request: web.Request, user: User, target: str) -> web.Response:
+    """Open a session and redirect; raises the redirect, as aiohttp wants."""
     token = await request.app[ACCOUNTS].start_session(user)
     response = web.HTTPSeeOther(target)
     config = request.app[CONFIG]
@@ -43,7 +44,7 @@ async def _sign_in(request: web.Request, user: User, target: str) -> web.Respons
         secure=config.secure_cookies,
         path="/",
     )
-    return response
+    raise response
 
 
 @access(PUBLIC)
@@ -97,7 +98,7 @@ async def logout_post(request: web.Request) -> web.Response:
         await request.app[ACCOUNTS].end_session(token)
     response = web.HTTPSeeOther("/")
     response.del_cookie(SESSION_COOKIE, path="/")
-    return response
+    raise response
 
 
 @access(PUBLIC)
@@ -255,7 +256,7 @@ async def language_post(request: web.Request) -> web.Response:
             path="/",
             secure=request.app[CONFIG].secure_cookies,
         )
-    return response
+    raise response
 
 
 @access(SIGNED_IN)

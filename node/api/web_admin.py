@@ -48,9 +48,13 @@ async def neighbourhoods_post(request: web.Request) -> web.Response:
     raise _flash_redirect("/admin/neighbourhoods", "created")
 
 
+def _addresses_context(**values) -> dict:
+    return {"problems": [], "result": None, "filename": "", "more_problems": 0, **values}
+
+
 @access(ADMIN)
 async def addresses_get(request: web.Request) -> web.Response:
-    return await render_page(request, "admin/addresses.html", {"problems": []})
+    return await render_page(request, "admin/addresses.html", _addresses_context())
 
 
 @access(ADMIN)
@@ -61,7 +65,7 @@ async def addresses_post(request: web.Request) -> web.Response:
     if upload is None or isinstance(upload, str) or not upload.filename:
         form = Form({}, {"register": translator.gettext(N_("Choose a CSV file to import."))})
         return await render_page(
-            request, "admin/addresses.html", {"form": form, "problems": []}, status=400
+            request, "admin/addresses.html", _addresses_context(form=form), status=400
         )
     content = upload.file.read()
     try:
@@ -72,15 +76,15 @@ async def addresses_post(request: web.Request) -> web.Response:
         return await render_page(
             request,
             "admin/addresses.html",
-            {
-                "form": form,
-                "problems": problems,
-                "more_problems": len(exc.problems) - 50,
-                "filename": upload.filename,
-            },
+            _addresses_context(
+                form=form,
+                problems=problems,
+                more_problems=len(exc.problems) - 50,
+                filename=upload.filename,
+            ),
             status=400,
         )
-    return await render_page(request, "admin/addresses.html", {"problems": [], "result": result})
+    return await render_page(request, "admin/addresses.html", _addresses_context(result=result))
 
 
 @access(ADMIN)

@@ -1,0 +1,330 @@
+"""Who may call what: every route the node registers, tried by every kind of person.
+
+The table below is the contract. Changing a route's access rule, or adding a route, makes this
+file fail until the table says who should get in.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from aiohttp import web
+
+from node.api.access import rule_of
+from node.app import create_app
+from node.models import Role
+from node.services.accounts import NewAccount
+from tests.api.browser import Browser, Browsers
+from tests.conftest import PASSWORD, register_csv
+
+ANONYMOUS = "anonymous"
+RESIDENT_A = "resident_a"
+RESIDENT_B = "resident_b"
+MODERATOR_A = "moderator_a"
+CITY_STAFF = "city_staff"
+ADMIN = "admin"
+
+EVERYONE = (ANONYMOUS, RESIDENT_A, RESIDENT_B, MODERATOR_A, CITY_STAFF, ADMIN)
+SIGNED_IN = (RESIDENT_A, RESIDENT_B, MODERATOR_A, CITY_STAFF, ADMIN)
+NEIGHBOURS = (RESIDENT_A, RESIDENT_B, MODERATOR_A)
+MODERATION = (MODERATOR_A, ADMIN)
+CITY = (CITY_STAFF, ADMIN)
+ADMINS = (ADMIN,)
+
+ROLE_OF = {
+    ANONYMOUS: None,
+    RESIDENT_A: Role.RESIDENT,
+    RESIDENT_B: Role.RESIDENT,
+    MODERATOR_A: Role.MODERATOR,
+    CITY_STAFF: Role.CITY_STAFF,
+    ADMIN: Role.ADMIN,
+}
+
+# (method, route as registered) -> who gets past the access rule.
+ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("GET", "/"): EVERYONE,
+    ("GET", "/login"): EVERYONE,
+    ("POST", "/login"): EVERYONE,
+    ("POST", "/logout"): EVERYONE,
+    ("GET", "/signup"): EVERYONE,
+    ("POST", "/signup"): EVERYONE,
+    ("GET", "/join"): EVERYONE,
+    ("POST", "/join"): EVERYONE,
+    ("GET", "/setup/{token}"): EVERYONE,
+    ("POST", "/setup/{token}"): EVERYONE,
+    ("GET", "/reset/{token}"): EVERYONE,
+    ("POST", "/reset/{token}"): EVERYONE,
+    ("POST", "/language"): EVERYONE,
+    ("GET", "/account"): SIGNED_IN,
+    ("GET", "/account/tokens"): SIGNED_IN,
+    ("POST", "/account/tokens"): SIGNED_IN,
+    ("POST", "/account/tokens/{id}/revoke"): SIGNED_IN,
+    ("GET", "/neighbourhood"): NEIGHBOURS,
+    ("GET", "/city"): CITY,
+    ("GET", "/admin"): ADMINS,
+    ("GET", "/admin/neighbourhoods"): ADMINS,
+    ("POST", "/admin/neighbourhoods"): ADMINS,
+    ("GET", "/admin/addresses"): ADMINS,
+    ("POST", "/admin/addresses"): ADMINS,
+    ("GET", "/admin/households"): ADMINS,
+    ("POST", "/admin/households/{id}/revoke"): ADMINS,
+    ("POST", "/admin/households/{id}/reissue"): ADMINS,
+    ("GET", "/admin/letters.pdf"): ADMINS,
+    ("GET", "/admin/users"): ADMINS,
+    ("POST", "/admin/users"): ADMINS,
+    ("POST", "/admin/users/{id}/reset-link"): ADMINS,
+    ("GET", "/moderation/join-requests"): MODERATION,
+    ("POST", "/moderation/join-requests/{id}"): MODERATION,
+    ("GET", "/healthz"): EVERYONE,
+    ("GET", "/metrics"): EVERYONE,
+    ("GET", "/api/v1/openapi.json"): EVERYONE,
+    ("GET", "/api/v1/me"): SIGNED_IN,
+    ("GET", "/api/v1/neighbourhoods"): CITY,
+    ("POST", "/api/v1/neighbourhoods"): ADMINS,
+    ("POST", "/api/v1/addresses"): ADMINS,
+    ("GET", "/api/v1/households"): ADMINS,
+    ("POST", "/api/v1/households/{id}/code"): ADMINS,
+    ("DELETE", "/api/v1/households/{id}/code"): ADMINS,
+    ("GET", "/api/v1/letters"): ADMINS,
+    ("POST", "/api/v1/users"): ADMINS,
+    ("GET", "/api/v1/tokens"): SIGNED_IN,
+    ("POST", "/api/v1/tokens"): SIGNED_IN,
+    ("DELETE", "/api/v1/tokens/{id}"): SIGNED_IN,
+    ("GET", "/api/v1/join-requests"): MODERATION,
+    ("POST", "/api/v1/join-requests/{id}"): MODERATION,
+}
+
+NO_ACCESS = "You do not have access to this page."
+
+
+def registered_routes(app: web.Application) -> dict[tuple[str, str], web.AbstractRoute]:
+    """Every route a client can call, by (method, canonical path); static files aside."""
+    routes = {}
+    for route in app.router.routes():
+        if isinstance(route.resource, web.StaticResource) or route.method == "HEAD":
+            continue
+        routes[(route.method, route.resource.canonical)] = route
+    return routes
+
+
+@pytest.fixture
+async def browsers(node):
+    pool = Browsers(node)
+    yield pool
+    await pool.close()
+
+
+async def _populate(node, browsers: Browsers) -> tuple[dict[str, Browser], dict, dict]:
+    """Two neighbourhoods, households, a join request, tokens and links, and one browser each."""
+    accounts, register = node.accounts, node.register
+    setup_token = await accounts.create_setup_link_if_no_admin()  # only while there is no admin
+    alpha = await register.create_neighbourhood("Alphaville")
+    await register.create_neighbourhood("Betaburg")
+    await register.import_register(
+        register_csv(
+            [
+                ("Rue Alpha", "1", "", "7000", "Mons", "alphaville"),
+                ("Rue Alpha", "2", "", "7000", "Mons", "alphaville"),
+            ]
+        )
+    )
+    items, _ = await register.household_page(None, "", 1)
+    users = {
+        RESIDENT_A: await node.user(Role.RESIDENT, "ra@example.org", "alphaville"),
+        RESIDENT_B: await node.user(Role.RESIDENT, "rb@example.org", "betaburg"),
+        MODERATOR_A: await node.user(Role.MODERATOR, "ma@example.org", "alphaville"),
+        CITY_STAFF: await node.user(Role.CITY_STAFF, "cs@example.org"),
+        ADMIN: await node.user(Role.ADMIN, "ad@example.org"),
+    }
+    applicant = await accounts.request_to_join(
+        alpha.id,
+        "Rue Alpha 9, 7000 Mons",
+        "",
+        NewAccount("applicant@example.org", "Applicant", PASSWORD),
+        PASSWORD,
+    )
+    join_request = (await accounts.open_join_requests(users[ADMIN]))[0]
+    assert join_request.user.id == applicant.id
+    spare_token, _ = await accounts.create_api_token(users[ADMIN], "spare")
+    reset_token = await accounts.create_reset_link(users[CITY_STAFF].id)
+
+    bearer = {ANONYMOUS: {}}
+    for name, user in users.items():
+        bearer[name] = await node.api_token(user)
+    people = {ANONYMOUS: browsers.open()}
+    for name, user in users.items():
+        people[name] = browsers.open()
+        await people[name].login(user.email)
+
+    params = {
+        "/setup/{token}": {"token": setup_token},
+        "/reset/{token}": {"token": reset_token},
+        "/account/tokens/{id}/revoke": {"id": spare_token.id},
+        "/api/v1/tokens/{id}": {"id": spare_token.id},
+        "/admin/households/{id}/revoke": {"id": items[0].household.id},
+        "/admin/households/{id}/reissue": {"id": items[0].household.id},
+        "/api/v1/households/{id}/code": {"id": items[1].household.id},
+        "/admin/users/{id}/reset-link": {"id": users[CITY_STAFF].id},
+        "/moderation/join-requests/{id}": {"id": join_request.id},
+        "/api/v1/join-requests/{id}": {"id": join_request.id},
+    }
+    return people, bearer, params
+
+
+def _check(method: str, path: str, who: str, allowed: bool, response, body: str) -> str | None:
+    """Why the response does not match the table, or None when it does."""
+    status = response.status
+    location = response.headers.get("Location", "")
+    is_api = path.startswith("/api/")
+    if allowed:
+        if status in (401, 403) or location.startswith("/login"):
+            return f"should be let in, got {status} {location or body[:120]!r}"
+        return None
+    if is_api:
+        expected = 401 if who == ANONYMOUS else 403
+        if status != expected or response.content_type != "application/problem+json":
+            return f"should get {expected} problem+json, got {status} {response.content_type}"
+        return None
+    if who == ANONYMOUS and method == "GET":
+        want = f"/login?next={quote(path)}"
+        if status != 303 or location != want:
+            return f"should be sent to {want}, got {status} {location!r}"
+        return None
+    if who == ANONYMOUS:
+        if status != 401:
+            return f"should get 401, got {status}"
+        return None
+    if status != 403 or NO_ACCESS not in body:
+        return f"should get the 403 'no access' page, got {status}"
+    return None
+
+
+def test_the_table_covers_every_route_and_matches_the_declared_rules(node_config):
+    # Given the app as the factory builds it
+    routes = registered_routes(create_app(node_config))
+
+    # Then every route is in the table, and the table names no route that is gone
+    assert sorted(set(routes) - set(ALLOWED)) == [], "routes missing from the access table"
+    assert sorted(set(ALLOWED) - set(routes)) == [], "table rows for routes that do not exist"
+
+    # And each route's declared rule lets in exactly the people the table says
+    mismatches = []
+    for key, route in routes.items():
+        rule = rule_of(route.handler)
+        assert rule is not None, f"{key} declares no access rule"
+        by_rule = {who for who, role in ROLE_OF.items() if rule.allows(role)}
+        if by_rule != set(ALLOWED[key]):
+            mismatches.append((key, sorted(by_rule), sorted(ALLOWED[key])))
+    assert mismatches == []
+
+
+async def test_every_route_lets_in_exactly_the_roles_in_the_table(node, browsers):
+    # Given a node with both neighbourhoods, every kind of person signed in, and real ids
+    people, bearer, params = await _populate(node, browsers)
+    routes = registered_routes(node.client.app)
+    # Signing out ends a session, so every other route is tried first.
+    order = sorted(routes, key=lambda key: key == ("POST", "/logout"))
+
+    # When each of them calls each route
+    failures = []
+    for method, canonical in order:
+        path = canonical.format(**params.get(canonical, {}))
+        for who in EVERYONE:
+            browser = people[who]
+            if canonical.startswith("/api/"):
+                kwargs = {"headers": bearer[who]}
+                if method == "POST":
+                    kwargs["json"] = {}
+                response = await browser.request(method, path, **kwargs)
+            elif method == "POST":
+                response = await browser.post_form(path, {})
+            else:
+                response = await browser.request(method, path)
+            allowed = who in ALLOWED[(method, canonical)]
+            problem = _check(
+                method, path, who, allowed, response, await response.text(errors="replace")
+            )
+            if problem:
+                failures.append(f"{method} {path} as {who}: {problem}")
+
+    # Then the outcome is the table's, for every route and every person
+    assert failures == []
+
+
+async def test_a_moderator_cannot_decide_a_join_request_of_another_neighbourhood(node, browsers):
+    # Given a moderator of Alphaville and someone asking to join Betaburg
+    await node.register.create_neighbourhood("Alphaville")
+    beta = await node.register.create_neighbourhood("Betaburg")
+    moderator = await node.user(Role.MODERATOR, "ma@example.org", "alphaville")
+    applicant = await node.accounts.request_to_join(
+        beta.id,
+        "Rue Beta 4, 7000 Mons",
+        "I live above the bakery",
+        NewAccount("newcomer@example.org", "Newcomer", PASSWORD),
+        PASSWORD,
+    )
+    admin = await node.user(Role.ADMIN, "ad@example.org")
+    request_id = (await node.accounts.open_join_requests(admin))[0].id
+    browser = browsers.open()
+    await browser.login(moderator.email)
+
+    # When the moderator looks at the requests to join
+    page = await browser.get("/moderation/join-requests")
+
+    # Then Betaburg's request, with its address and message, is not shown to them
+    text = await page.text()
+    assert page.status == 200
+    assert "Newcomer" not in text
+    assert "Rue Beta 4" not in text
+    assert "bakery" not in text
+
+    # When they try to decide it anyway, on the page and on the API
+    response = await browser.post_form(
+        f"/moderation/join-requests/{request_id}", {"decision": "approve"}
+    )
+    api = await browser.request(
+        "POST",
+        f"/api/v1/join-requests/{request_id}",
+        json={"decision": "approve"},
+        headers=await node.api_token(moderator),
+    )
+    listed = await browser.request(
+        "GET", "/api/v1/join-requests", headers=await node.api_token(moderator)
+    )
+
+    # Then both are refused, the request stays open and the newcomer still waits
+    assert response.status == 403
+    assert api.status == 403
+    assert api.content_type == "application/problem+json"
+    assert await listed.json() == []
+    still_open = await node.accounts.open_join_requests(admin)
+    assert [r.id for r in still_open] == [request_id]
+    assert (await node.accounts.user_by_email(applicant.email)).status.value == "pending"
+
+
+async def test_a_resident_sees_only_their_own_neighbourhood(node, browsers):
+    # Given residents of two neighbourhoods, Alphaville having more members
+    await node.register.create_neighbourhood("Alphaville")
+    await node.register.create_neighbourhood("Betaburg")
+    await node.user(Role.RESIDENT, "ra@example.org", "alphaville")
+    await node.user(Role.MODERATOR, "ma@example.org", "alphaville")
+    resident_b = await node.user(Role.RESIDENT, "rb@example.org", "betaburg")
+    browser = browsers.open()
+    await browser.login(resident_b.email)
+
+    # When the resident of Betaburg opens their neighbourhood page
+    page = await browser.get("/neighbourhood")
+    text = await page.text()
+
+    # Then it is Betaburg's, and nothing of Alphaville shows
+    assert page.status == 200
+    assert "<h1>Betaburg</h1>" in text
+    assert "1 neighbour has joined so far." in text
+    assert "Alphaville" not in text
+
+    # And the pages listing every neighbourhood are closed to them
+    for path in ("/city", "/admin", "/admin/households", "/moderation/join-requests"):
+        response = await browser.get(path)
+        assert response.status == 403, path
+        assert "Alphaville" not in await response.text(), path
