@@ -6,6 +6,7 @@ they are still ordered last (see tests/conftest.py) because they are the slowest
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -117,10 +118,8 @@ class ServedNode:
                         return
             except OSError:
                 # Not listening yet: wait on the process, which also notices an early exit.
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     self.process.wait(timeout=0.05)
-                except subprocess.TimeoutExpired:
-                    pass
         raise RuntimeError("node did not become healthy:\n" + "".join(self.output))
 
     def stop(self) -> None:
