@@ -11,7 +11,14 @@ from node.api.app_keys import (
     CATALOGS,
     CONFIG,
     DATABASE,
+    DIRECTORY,
+    HELPERS,
+    MESSAGES,
     METRICS,
+    MODERATION,
+    NOTIFICATIONS,
+    POSTS,
+    PRIVACY,
     REGISTER,
     SCHEMAS,
 )
@@ -31,6 +38,13 @@ from node.bootstrap import migrate_database
 from node.config import Config
 from node.schemas import SchemaRegistry
 from node.services.accounts import Accounts
+from node.services.directory import Directory
+from node.services.helpers_registry import HelpersRegistry
+from node.services.messages import Messages
+from node.services.moderation import Moderation
+from node.services.notifications import Notifications
+from node.services.posts import Posts
+from node.services.privacy import Privacy
 from node.services.register import Register
 from node.storage.database import Database
 
@@ -68,5 +82,14 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[METRICS].watch_database(db)
     app[ACCOUNTS] = Accounts(db, config.security)
     app[REGISTER] = Register(db, config.base_url, config.node.name)
+    app[POSTS] = Posts(db, config)
+    app[MESSAGES] = Messages(db, config)
+    app[DIRECTORY] = Directory(db, config)
+    app[HELPERS] = HelpersRegistry(db, config)
+    app[NOTIFICATIONS] = Notifications(db, config)
+    app[MODERATION] = Moderation(db, config)
+    app[PRIVACY] = Privacy(db, config)
+    await app[NOTIFICATIONS].start()
     yield
+    await app[NOTIFICATIONS].stop()
     await db.close()

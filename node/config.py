@@ -59,6 +59,18 @@ def _timezone(value: str) -> str | None:
     return None
 
 
+def _mail_security(value: str) -> str | None:
+    return None if value in ("starttls", "tls", "none") else "must be starttls, tls or none"
+
+
+def _email_address(value: str) -> str | None:
+    return None if "@" in value and " " not in value else "must be an e-mail address"
+
+
+def _hour(value: int) -> str | None:
+    return None if 0 <= value <= 23 else "must be an hour between 0 and 23"
+
+
 def _log_level(value: str) -> str | None:
     levels = ("DEBUG", "INFO", "WARNING", "ERROR")
     return None if value.upper() in levels else f"must be one of {', '.join(levels)}"
@@ -125,6 +137,27 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    smtp_host: str = setting("", "SMTP server for notification e-mails; empty: send no e-mail.")
+    smtp_port: int = setting(587, "SMTP server port.", _port)
+    security: str = setting(
+        "starttls", "How to protect the SMTP connection: starttls, tls or none.", _mail_security
+    )
+    username: str = setting("", "SMTP user name (empty: no authentication).")
+    password: str = setting("", "SMTP password; prefer QUARTIER_MAIL_PASSWORD in the environment.")
+    from_address: str = setting(
+        "quartier@localhost", "Sender address of notification e-mails.", _email_address
+    )
+    digest_hour: int = setting(18, "Local hour (0-23) at which daily digests are sent.", _hour)
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    max_photo_mb: float = setting(8.0, "Largest photo accepted, in MiB.", _positive)
+    max_photos_per_post: int = setting(4, "Photos allowed on one post.", _positive)
+
+
+@dataclass(frozen=True)
 class FederationSettings:
     allow_private_addresses: bool = setting(
         False,
@@ -146,12 +179,18 @@ class Config:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    uploads: UploadSettings = field(default_factory=UploadSettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
     @property
     def database_path(self) -> Path:
         return self.data_dir / self.database.path
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
 
     @property
     def keys_dir(self) -> Path:

@@ -12,6 +12,13 @@ from node.config import Config
 from node.models import User
 from node.schemas import SchemaRegistry
 from node.services.accounts import Accounts
+from node.services.directory import Directory
+from node.services.helpers_registry import HelpersRegistry
+from node.services.messages import Messages
+from node.services.moderation import Moderation
+from node.services.notifications import Notifications
+from node.services.posts import Posts
+from node.services.privacy import Privacy
 from node.services.register import Register
 from node.storage.database import Database
 
@@ -22,6 +29,13 @@ REGISTER = web.AppKey("register", Register)
 CATALOGS = web.AppKey("catalogs", dict[str, gettext.NullTranslations])
 METRICS = web.AppKey("metrics", Metrics)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
+POSTS = web.AppKey("posts", Posts)
+MESSAGES = web.AppKey("messages", Messages)
+DIRECTORY = web.AppKey("directory", Directory)
+HELPERS = web.AppKey("helpers", HelpersRegistry)
+NOTIFICATIONS = web.AppKey("notifications", Notifications)
+MODERATION = web.AppKey("moderation", Moderation)
+PRIVACY = web.AppKey("privacy", Privacy)
 
 # Per-request values set by middlewares, read by handlers.
 USER_KEY = web.RequestKey("user", User | None)  # type: ignore[arg-type]

@@ -3,48 +3,13 @@ its route, access rule, request and response schema; the OpenAPI document is bui
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-
 from aiohttp import web
 
-from node.api.access import ADMIN, CITY, MODERATORS, SIGNED_IN, Access, access
-from node.api.app_keys import ACCOUNTS, CONFIG, REGISTER, SCHEMAS, USER_KEY
+from node.api.access import ADMIN, CITY, MODERATORS, SIGNED_IN, access
+from node.api.app_keys import ACCOUNTS, CONFIG, REGISTER, USER_KEY
+from node.api.operations import Operation, json_body
 from node.errors import N_, InvalidInput
 from node.models import ApiToken, HouseholdInvitation, Role, User
-
-
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    summary: str
-    request_schema: str | None = None  # name under schemas/, e.g. "api/user-create"
-    request_type: str = "application/json"
-    response_schema: str | None = None
-    response_is_list: bool = False
-    status: int = 200
-    response_type: str = "application/json"
-    query: tuple[tuple[str, str, str], ...] = ()  # (name, JSON type, description)
-
-    @property
-    def access(self) -> Access:
-        return self.handler.quartier_access  # type: ignore[attr-defined]
-
-
-async def _json_body(request: web.Request, schema: str) -> dict:
-    if request.content_type != "application/json":
-        raise InvalidInput({"(body)": N_("Send a JSON body with Content-Type: application/json.")})
-    try:
-        body = json.loads(await request.read())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            {"(body)": ("The body is not valid JSON: %(reason)s", {"reason": str(exc)})}
-        ) from None
-    request.app[SCHEMAS].validate(schema, body)
-    return body
 
 
 def _user_json(user: User) -> dict:
@@ -120,7 +85,7 @@ async def neighbourhoods_list(request: web.Request) -> web.Response:
 
 @access(ADMIN)
 async def neighbourhoods_create(request: web.Request) -> web.Response:
-    body = await _json_body(request, "api/neighbourhood-create")
+    body = await json_body(request, "api/neighbourhood-create")
     n = await request.app[REGISTER].create_neighbourhood(body["name"])
     return web.json_response({"id": n.id, "slug": n.slug, "name": n.name}, status=201)
 
@@ -171,7 +136,7 @@ async def letters_pdf(request: web.Request) -> web.Response:
 
 @access(ADMIN)
 async def users_create(request: web.Request) -> web.Response:
-    body = await _json_body(request, "api/user-create")
+    body = await json_body(request, "api/user-create")
     accounts = request.app[ACCOUNTS]
     user = await accounts.create_user(
         body["email"], body["display_name"], Role(body["role"]), body.get("neighbourhood")
@@ -191,7 +156,7 @@ async def tokens_list(request: web.Request) -> web.Response:
 
 @access(SIGNED_IN)
 async def tokens_create(request: web.Request) -> web.Response:
-    body = await _json_body(request, "api/token-create")
+    body = await json_body(request, "api/token-create")
     token, secret = await request.app[ACCOUNTS].create_api_token(request[USER_KEY], body["name"])
     return web.json_response(_token_json(token, secret), status=201)
 
@@ -222,7 +187,7 @@ async def join_requests_list(request: web.Request) -> web.Response:
 
 @access(MODERATORS)
 async def join_request_decide(request: web.Request) -> web.Response:
-    body = await _json_body(request, "api/join-request-decision")
+    body = await json_body(request, "api/join-request-decision")
     user = await request.app[ACCOUNTS].decide_join_request(
         request[USER_KEY], int(request.match_info["id"]), body["decision"] == "approve"
     )

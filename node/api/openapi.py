@@ -7,8 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from node.api.access import PUBLIC, access
+from node.api.api_index import ALL_OPERATIONS
 from node.api.app_keys import SCHEMAS
-from node.api.json_api import OPERATIONS
 from node.schemas import SchemaRegistry
 
 _PROBLEM = {"$ref": "#/components/schemas/problem"}
@@ -25,7 +25,7 @@ def _strip(schema: dict[str, Any]) -> dict[str, Any]:
 def build_openapi(registry: SchemaRegistry, version: str) -> dict[str, Any]:
     components: dict[str, Any] = {"problem": _strip(registry.load("api/problem"))}
     paths: dict[str, Any] = {}
-    for op in OPERATIONS:
+    for op in ALL_OPERATIONS:
         responses: dict[str, Any] = {}
         if op.response_type == "application/json" and op.response_schema:
             name = _component_name(op.response_schema)

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.api import openapi, system, web_account, web_admin
-from node.api.json_api import OPERATIONS
+from node.api import (
+    openapi,
+    system,
+    web_account,
+    web_admin,
+    web_city,
+    web_community,
+    web_moderation,
+    web_posts,
+    web_privacy,
+)
+from node.api.api_index import ALL_OPERATIONS
 from node.api.rendering import STATIC_DIR
 
 ID = r"{id:\d+}"
@@ -28,8 +38,6 @@ PAGES = (
     ("GET", "/account/tokens", web_admin.tokens_get),
     ("POST", "/account/tokens", web_admin.tokens_post),
     ("POST", f"/account/tokens/{ID}/revoke", web_admin.token_revoke_post),
-    ("GET", "/neighbourhood", web_admin.neighbourhood_get),
-    ("GET", "/city", web_admin.city_get),
     ("GET", "/admin", web_admin.admin_index_get),
     ("GET", "/admin/neighbourhoods", web_admin.neighbourhoods_get),
     ("POST", "/admin/neighbourhoods", web_admin.neighbourhoods_post),
@@ -42,17 +50,25 @@ PAGES = (
     ("GET", "/admin/users", web_admin.users_get),
     ("POST", "/admin/users", web_admin.users_post),
     ("POST", f"/admin/users/{ID}/reset-link", web_admin.user_reset_link_post),
-    ("GET", "/moderation/join-requests", web_admin.join_requests_get),
-    ("POST", f"/moderation/join-requests/{ID}", web_admin.join_request_decide_post),
     ("GET", "/healthz", system.healthz_get),
     ("GET", "/metrics", system.metrics_get),
     ("GET", "/api/v1/openapi.json", openapi.openapi_get),
 )
 
 
+# Each area of the product declares its own pages beside its handlers.
+AREA_PAGES = (
+    web_posts.ROUTES
+    + web_community.ROUTES
+    + web_moderation.ROUTES
+    + web_privacy.ROUTES
+    + web_city.ROUTES
+)
+
+
 def setup_routes(app: web.Application) -> None:
-    for method, path, handler in PAGES:
+    for method, path, handler in PAGES + AREA_PAGES:
         app.router.add_route(method, path, handler)
-    for op in OPERATIONS:
+    for op in ALL_OPERATIONS:
         app.router.add_route(op.method, op.path.replace("{id}", ID), op.handler)
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.api.access import ADMIN, CITY, MODERATORS, RESIDENTS, SIGNED_IN, access
+from node.api.access import ADMIN, SIGNED_IN, access
 from node.api.app_keys import ACCOUNTS, CONFIG, REGISTER, TRANSLATOR_KEY, USER_KEY
 from node.api.rendering import Form, form_values, render_page
 from node.errors import N_, Conflict, InvalidInput, NotFound
@@ -233,41 +233,3 @@ async def tokens_post(request: web.Request) -> web.Response:
 async def token_revoke_post(request: web.Request) -> web.Response:
     await request.app[ACCOUNTS].revoke_api_token(request[USER_KEY], int(request.match_info["id"]))
     raise web.HTTPSeeOther("/account/tokens")
-
-
-@access(MODERATORS)
-async def join_requests_get(request: web.Request) -> web.Response:
-    requests = await request.app[ACCOUNTS].open_join_requests(request[USER_KEY])
-    return await render_page(
-        request,
-        "moderation/join_requests.html",
-        {"join_requests": requests, "notice": request.query.get("notice", "")},
-    )
-
-
-@access(MODERATORS)
-async def join_request_decide_post(request: web.Request) -> web.Response:
-    values = await form_values(request)
-    approve = values.get("decision") == "approve"
-    await request.app[ACCOUNTS].decide_join_request(
-        request[USER_KEY], int(request.match_info["id"]), approve
-    )
-    raise _flash_redirect("/moderation/join-requests", "approved" if approve else "declined")
-
-
-@access(RESIDENTS)
-async def neighbourhood_get(request: web.Request) -> web.Response:
-    user = request[USER_KEY]
-    summaries = await request.app[REGISTER].neighbourhood_summaries()
-    mine = next(s for s in summaries if s.neighbourhood.id == user.neighbourhood_id)
-    return await render_page(
-        request,
-        "neighbourhood/home.html",
-        {"summary": mine, "welcome": request.query.get("welcome") == "1"},
-    )
-
-
-@access(CITY)
-async def city_get(request: web.Request) -> web.Response:
-    summaries = await request.app[REGISTER].neighbourhood_summaries()
-    return await render_page(request, "city/index.html", {"summaries": summaries})

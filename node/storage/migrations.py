@@ -117,6 +117,238 @@ def _foundation(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0002_neighbourhood_life")
+def _neighbourhood_life(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- Neighbourhoods whose residents may see posts shared "with nearby neighbourhoods".
+        -- Stored both ways round (a, b) and (b, a) so a lookup needs one index.
+        CREATE TABLE neighbourhood_adjacency (
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id) ON DELETE CASCADE,
+            adjacent_id INTEGER NOT NULL REFERENCES neighbourhoods(id) ON DELETE CASCADE,
+            PRIMARY KEY (neighbourhood_id, adjacent_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE house_rules (
+            neighbourhood_id INTEGER PRIMARY KEY REFERENCES neighbourhoods(id) ON DELETE CASCADE,
+            body TEXT NOT NULL DEFAULT '',
+            updated_at INTEGER NOT NULL,
+            updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL
+        );
+
+        CREATE TABLE posts (
+            id INTEGER PRIMARY KEY,
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id),
+            -- NULL once the author deleted their account and chose to keep posts anonymised
+            author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            category TEXT NOT NULL CHECK (category IN
+                ('help_request', 'offer', 'event', 'tip', 'lost_found', 'public_space',
+                 'general')),
+            offer_kind TEXT CHECK (offer_kind IN ('lend', 'give', 'sell')),
+            title TEXT NOT NULL,
+            body TEXT NOT NULL DEFAULT '',
+            body_html TEXT NOT NULL DEFAULT '',   -- sanitised rendering, made once at write
+            shared_with_adjacent INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'visible'
+                CHECK (status IN ('visible', 'hidden', 'deleted')),
+            resolved_at INTEGER,
+            resolved_helper_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            -- counters kept with each write, so a feed page needs no aggregation
+            comment_count INTEGER NOT NULL DEFAULT 0,
+            thanks_count INTEGER NOT NULL DEFAULT 0,
+            like_count INTEGER NOT NULL DEFAULT 0,
+            support_count INTEGER NOT NULL DEFAULT 0,
+            view_count INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            edited_at INTEGER
+        );
+        CREATE INDEX posts_feed ON posts(neighbourhood_id, status, id DESC);
+        CREATE INDEX posts_feed_by_category ON posts(neighbourhood_id, category, status, id DESC);
+        CREATE INDEX posts_shared ON posts(shared_with_adjacent, neighbourhood_id, id DESC)
+            WHERE shared_with_adjacent = 1;
+        CREATE INDEX posts_by_author ON posts(author_id);
+
+        -- A resident event is a post of category 'event' with these details.
+        CREATE TABLE post_events (
+            post_id INTEGER PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+            starts_at INTEGER NOT NULL,
+            ends_at INTEGER,
+            location TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX post_events_by_start ON post_events(starts_at);
+
+        CREATE TABLE post_photos (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            file_name TEXT NOT NULL,       -- under DATA/uploads/, EXIF stripped
+            thumb_name TEXT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            UNIQUE (post_id, position)
+        );
+
+        CREATE TABLE comments (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+            author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            body TEXT NOT NULL,
+            body_html TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'visible'
+                CHECK (status IN ('visible', 'hidden', 'deleted')),
+            created_at INTEGER NOT NULL,
+            edited_at INTEGER
+        );
+        CREATE INDEX comments_by_post ON comments(post_id, id);
+        CREATE INDEX comments_by_author ON comments(author_id);
+
+        CREATE TABLE reactions (
+            post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('thanks', 'like', 'support')),
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (post_id, user_id, kind)
+        ) WITHOUT ROWID;
+        CREATE INDEX reactions_by_user ON reactions(user_id);
+
+        -- Deduplicates views without a readable log: the key is a keyed hash of
+        -- (post, viewer), so the table cannot say who read what.
+        CREATE TABLE post_view_keys (
+            post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+            viewer_key BLOB NOT NULL,
+            PRIMARY KEY (post_id, viewer_key)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE rsvps (
+            post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            answer TEXT NOT NULL CHECK (answer IN ('going', 'maybe')),
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (post_id, user_id)
+        ) WITHOUT ROWID;
+
+        -- Residents offering help, with their skills; `volunteer` = the city may call on them.
+        CREATE TABLE helpers (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            note TEXT NOT NULL DEFAULT '',
+            volunteer INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE helper_skills (
+            user_id INTEGER NOT NULL REFERENCES helpers(user_id) ON DELETE CASCADE,
+            skill TEXT NOT NULL,
+            PRIMARY KEY (user_id, skill)
+        ) WITHOUT ROWID;
+        CREATE INDEX helper_skills_by_skill ON helper_skills(skill);
+
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            sender_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            recipient_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            read_at INTEGER,
+            hidden_for_sender INTEGER NOT NULL DEFAULT 0,
+            hidden_for_recipient INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX messages_by_recipient ON messages(recipient_id, id);
+        CREATE INDEX messages_by_sender ON messages(sender_id, id);
+
+        -- Opt-in neighbour directory: absent row = not listed. Each field has its own switch.
+        CREATE TABLE directory_entries (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            bio TEXT NOT NULL DEFAULT '',
+            show_street INTEGER NOT NULL DEFAULT 0,
+            show_bio INTEGER NOT NULL DEFAULT 1,
+            show_skills INTEGER NOT NULL DEFAULT 0,
+            updated_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,          -- message, comment, reaction, resolved, report, ...
+            actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            post_id INTEGER REFERENCES posts(id) ON DELETE CASCADE,
+            message_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+            created_at INTEGER NOT NULL,
+            read_at INTEGER,
+            emailed_at INTEGER           -- NULL: not yet sent (immediately or in a digest)
+        );
+        CREATE INDEX notifications_by_user ON notifications(user_id, id DESC);
+        CREATE INDEX notifications_to_email ON notifications(emailed_at, user_id)
+            WHERE emailed_at IS NULL;
+
+        CREATE TABLE notification_settings (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            -- 'immediate': direct messages and replies at once, the rest in a daily digest;
+            -- 'digest': everything in the daily digest; 'none': no e-mail at all
+            email_mode TEXT NOT NULL DEFAULT 'immediate'
+                CHECK (email_mode IN ('immediate', 'digest', 'none')),
+            last_digest_at INTEGER
+        );
+
+        -- When each resident last opened their feed: posts newer than this are "new".
+        CREATE TABLE feed_visits (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            previous_visit_at INTEGER NOT NULL,
+            last_visit_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id),
+            post_id INTEGER REFERENCES posts(id) ON DELETE CASCADE,
+            comment_id INTEGER REFERENCES comments(id) ON DELETE CASCADE,
+            reporter_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            reason TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            resolved_at INTEGER,
+            resolved_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            outcome TEXT CHECK (outcome IN ('hidden', 'kept', 'restored')),
+            CHECK ((post_id IS NULL) != (comment_id IS NULL))
+        );
+        CREATE INDEX reports_open ON reports(neighbourhood_id, created_at)
+            WHERE resolved_at IS NULL;
+
+        -- Every moderator action, for accountability; kept when the moderator leaves.
+        CREATE TABLE moderation_log (
+            id INTEGER PRIMARY KEY,
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id),
+            moderator_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            action TEXT NOT NULL CHECK (action IN
+                ('hide_post', 'restore_post', 'hide_comment', 'restore_comment', 'warn',
+                 'suspend', 'unsuspend', 'dismiss_report', 'edit_rules')),
+            target_user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            post_id INTEGER REFERENCES posts(id) ON DELETE SET NULL,
+            comment_id INTEGER REFERENCES comments(id) ON DELETE SET NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX moderation_log_by_neighbourhood ON moderation_log(neighbourhood_id, id DESC);
+
+        -- Full-text search over visible posts, kept in step by triggers.
+        CREATE VIRTUAL TABLE posts_fts USING fts5(
+            title, body, content='posts', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+            INSERT INTO posts_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+        END;
+        CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+            INSERT INTO posts_fts(posts_fts, rowid, title, body)
+                VALUES ('delete', old.id, old.title, old.body);
+        END;
+        CREATE TRIGGER posts_fts_update AFTER UPDATE OF title, body ON posts BEGIN
+            INSERT INTO posts_fts(posts_fts, rowid, title, body)
+                VALUES ('delete', old.id, old.title, old.body);
+            INSERT INTO posts_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+        END;
+        """
+    )
+
+
 def known_migration_names() -> list[str]:
     return [m.name for m in migrations._migrations]
 

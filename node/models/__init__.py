@@ -1,4 +1,7 @@
-"""The node's domain records, as the storage layer returns them (never raw rows)."""
+"""The node's domain records, as the storage layer returns them (never raw rows).
+
+This module holds the foundation's records (accounts, the register); each other area keeps
+its records in a sibling module (`node.models.posts`, ...)."""
 
 from __future__ import annotations
 
