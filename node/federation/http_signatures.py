@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 
 from cryptography.exceptions import InvalidSignature
@@ -25,6 +25,18 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+
+from node.federation.structured_fields import (
+    KEY,
+    Item,
+    Params,
+    StructuredFieldError,
+    Token,
+    parse_dictionary,
+    serialise_bare,
+    serialise_inner_list,
+    serialise_item,
+)
 
 # Mastodon's window: a Date up to 65 minutes old or 60 minutes ahead is accepted.
 DEFAULT_MAX_AGE = timedelta(minutes=65)
@@ -92,8 +104,8 @@ def _check_digests(fields: dict[str, str], body: bytes) -> bool:
     if (value := fields.get("content-digest")) is not None:
         found = True
         try:
-            members = _parse_sf_dictionary(value)
-        except SignatureError as exc:
+            members = parse_dictionary(value)
+        except StructuredFieldError as exc:
             raise SignatureError(f"Content-Digest header is malformed: {exc}") from None
         offered = {
             name: item[0]
@@ -320,162 +332,11 @@ def _parse_cavage(
     )
 
 
-# --- RFC 8941 structured fields: the subset RFC 9421 uses ---------------------------------------
-
-
-class _Token(str):
-    """An sf-token, kept apart from sf-string because the two serialise differently."""
-
-    __slots__ = ()
-
-
-# An item is (bare value, parameters); an inner list is (list of items, parameters).
-_Params = dict[str, Any]
-_Item = tuple[Any, _Params]
-
-_SF_KEY = re.compile(r"[a-z*][a-z0-9_.*-]*")
-_SF_TOKEN = re.compile(r"[A-Za-z*][!#$%&'*+.^_`|~0-9A-Za-z:/-]*")
-_SF_STRING = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
-_SF_BYTES = re.compile(r":([A-Za-z0-9+/=]*):")
-_SF_NUMBER = re.compile(r"-?(?:\d{1,12}\.\d{1,3}|\d{1,15})(?![\d.])")
-_SF_BOOLEAN = re.compile(r"\?([01])")
-_SF_ESCAPE = re.compile(r"\\(.)")
-
-
-class _SFParser:
-    __slots__ = ("pos", "text")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-
-    def fail(self, what: str) -> SignatureError:
-        return SignatureError(f"expected {what} at character {self.pos}")
-
-    def skip(self, chars: str) -> None:
-        while self.pos < len(self.text) and self.text[self.pos] in chars:
-            self.pos += 1
-
-    def peek(self) -> str:
-        return self.text[self.pos : self.pos + 1]
-
-    def match(self, pattern: re.Pattern[str], what: str) -> re.Match[str]:
-        found = pattern.match(self.text, self.pos)
-        if found is None:
-            raise self.fail(what)
-        self.pos = found.end()
-        return found
-
-    def dictionary(self) -> dict[str, _Item]:
-        members: dict[str, _Item] = {}
-        self.skip(" \t")
-        while self.pos < len(self.text):
-            key = self.match(_SF_KEY, "a dictionary key")[0]
-            if self.peek() == "=":
-                self.pos += 1
-                members[key] = self.inner_list() if self.peek() == "(" else self.item()
-            else:
-                members[key] = (True, self.parameters())
-            self.skip(" \t")
-            if self.pos == len(self.text):
-                break
-            if self.peek() != ",":
-                raise self.fail("','")
-            self.pos += 1
-            self.skip(" \t")
-            if self.pos == len(self.text):
-                raise self.fail("a member after ','")
-        return members
-
-    def inner_list(self) -> _Item:
-        self.pos += 1  # "("
-        items: list[_Item] = []
-        while True:
-            self.skip(" ")
-            if self.peek() == ")":
-                self.pos += 1
-                return items, self.parameters()
-            items.append(self.item())
-            if self.peek() not in (" ", ")"):
-                raise self.fail("' ' or ')' in an inner list")
-
-    def item(self) -> _Item:
-        return self.bare_item(), self.parameters()
-
-    def parameters(self) -> _Params:
-        params: _Params = {}
-        while self.peek() == ";":
-            self.pos += 1
-            self.skip(" ")
-            key = self.match(_SF_KEY, "a parameter key")[0]
-            if self.peek() == "=":
-                self.pos += 1
-                params[key] = self.bare_item()
-            else:
-                params[key] = True
-        return params
-
-    def bare_item(self) -> Any:
-        char = self.peek()
-        if char == '"':
-            text = self.match(_SF_STRING, "a string")[1]
-            return _SF_ESCAPE.sub(r"\1", text) if "\\" in text else text
-        if char == ":":
-            encoded = self.match(_SF_BYTES, "a byte sequence")[1]
-            try:
-                return base64.b64decode(encoded, validate=True)
-            except binascii.Error:
-                raise self.fail("valid base64") from None
-        if char == "?":
-            return self.match(_SF_BOOLEAN, "a boolean")[1] == "1"
-        if char == "-" or char.isdigit():
-            number = self.match(_SF_NUMBER, "a number")[0]
-            return float(number) if "." in number else int(number)
-        return _Token(self.match(_SF_TOKEN, "an item")[0])
-
-
-def _parse_sf_dictionary(text: str) -> dict[str, _Item]:
-    return _SFParser(text).dictionary()
-
-
-def _serialise_bare(value: Any) -> str:
-    if isinstance(value, _Token):
-        return value
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, bool):  # before int: bool is an int in Python
-        return "?1" if value else "?0"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        text = f"{value:.3f}".rstrip("0")
-        return text + "0" if text.endswith(".") else text
-    if isinstance(value, bytes):
-        return ":" + base64.b64encode(value).decode("ascii") + ":"
-    raise TypeError(f"cannot serialise {value!r} as a structured field")
-
-
-def _serialise_params(params: _Params) -> str:
-    return "".join(
-        f";{key}" if value is True else f";{key}={_serialise_bare(value)}"
-        for key, value in params.items()
-    )
-
-
-def _serialise_item(value: Any, params: _Params) -> str:
-    return _serialise_bare(value) + _serialise_params(params)
-
-
-def _serialise_inner_list(items: list[_Item], params: _Params) -> str:
-    inner = " ".join(_serialise_item(*item) for item in items)
-    return f"({inner}){_serialise_params(params)}"
-
-
 # --- RFC 9421 -----------------------------------------------------------------------------------
 
 
 def _component_value(
-    name: str, params: _Params, method: str, url: SplitResult, fields: dict[str, str]
+    name: str, params: Params, method: str, url: SplitResult, fields: dict[str, str]
 ) -> str:
     """The value of one covered component, per RFC 9421 §2.1 (fields) and §2.2 (derived)."""
     if params:
@@ -505,8 +366,8 @@ def _component_value(
 
 
 def _signature_base(
-    components: list[_Item],
-    signature_params: _Params,
+    components: list[Item],
+    signature_params: Params,
     method: str,
     url: SplitResult,
     fields: dict[str, str],
@@ -515,15 +376,15 @@ def _signature_base(
     lines = []
     seen = set()
     for name, params in components:
-        if not isinstance(name, str) or isinstance(name, _Token):
+        if not isinstance(name, str) or isinstance(name, Token):
             raise SignatureError("Signature-Input component identifiers must be strings")
-        identifier = _serialise_item(name, params)
+        identifier = serialise_item(name, params)
         if identifier in seen:
             raise SignatureError(f"Signature-Input covers {identifier} twice")
         seen.add(identifier)
         value = _component_value(name, params, method, url, fields)
         lines.append(f"{identifier}: {value}")
-    lines.append(f'"@signature-params": {_serialise_inner_list(components, signature_params)}')
+    lines.append(f'"@signature-params": {serialise_inner_list(components, signature_params)}')
     return "\n".join(lines).encode("utf-8", "surrogateescape")
 
 
@@ -542,7 +403,7 @@ def sign_rfc9421(
     Those are Signature-Input, Signature and, when there is a body, Content-Digest. The
     signature covers "@method" "@target-uri" ("content-digest") with created, keyid and alg.
     """
-    if not _SF_KEY.fullmatch(label):
+    if not KEY.fullmatch(label):
         raise ValueError(f"signature label {label!r} is not a structured-field key")
     if isinstance(private_key, Ed25519PrivateKey):
         algorithm = "ed25519"
@@ -552,11 +413,11 @@ def sign_rfc9421(
         raise TypeError("private_key must be an Ed25519 or RSA private key")
     fields = _normalise_headers(headers)
     added: dict[str, str] = {}
-    components: list[_Item] = [("@method", {}), ("@target-uri", {})]
+    components: list[Item] = [("@method", {}), ("@target-uri", {})]
     if _expects_body(method, body):
         added["Content-Digest"] = fields["content-digest"] = content_digest_header(body or b"")
         components.append(("content-digest", {}))
-    signature_params: _Params = {
+    signature_params: Params = {
         "created": int(time.time()) if created is None else created,
         "keyid": key_id,
         "alg": algorithm,
@@ -566,8 +427,8 @@ def sign_rfc9421(
         signature = private_key.sign(base)
     else:
         signature = private_key.sign(base, padding.PKCS1v15(), hashes.SHA256())
-    added["Signature-Input"] = f"{label}={_serialise_inner_list(components, signature_params)}"
-    added["Signature"] = f"{label}={_serialise_bare(signature)}"
+    added["Signature-Input"] = f"{label}={serialise_inner_list(components, signature_params)}"
+    added["Signature"] = f"{label}={serialise_bare(signature)}"
     return added
 
 
@@ -582,14 +443,14 @@ def _parse_rfc9421(
     check_coverage: bool,
 ) -> ParsedSignature:
     try:
-        inputs = _parse_sf_dictionary(fields["signature-input"])
-    except SignatureError as exc:
+        inputs = parse_dictionary(fields["signature-input"])
+    except StructuredFieldError as exc:
         raise SignatureError(f"Signature-Input header is malformed: {exc}") from None
     if "signature" not in fields:
         raise SignatureError("Request has a Signature-Input header but no Signature header")
     try:
-        signatures = _parse_sf_dictionary(fields["signature"])
-    except SignatureError as exc:
+        signatures = parse_dictionary(fields["signature"])
+    except StructuredFieldError as exc:
         raise SignatureError(f"Signature header is malformed: {exc}") from None
     # A message may carry several signatures (e.g. one added by a proxy): take the first
     # label present in both headers.
