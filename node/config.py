@@ -71,6 +71,11 @@ def _hour(value: int) -> str | None:
     return None if 0 <= value <= 23 else "must be an hour between 0 and 23"
 
 
+def _handle(value: str) -> str | None:
+    ok = value and all(ch.isascii() and (ch.isalnum() or ch in "_-.") for ch in value)
+    return None if ok else "must be letters, digits, '_', '-' or '.'"
+
+
 def _log_level(value: str) -> str | None:
     levels = ("DEBUG", "INFO", "WARNING", "ERROR")
     return None if value.upper() in levels else f"must be one of {', '.join(levels)}"
@@ -158,10 +163,40 @@ class UploadSettings:
 
 
 @dataclass(frozen=True)
+class CitySettings:
+    enabled: bool = setting(
+        False, "This node hosts the municipality's own actor and its dashboard."
+    )
+    handle: str = setting(
+        "city", "The city actor's user name: followers address it as handle@host.", _handle
+    )
+    name: str = setting("", "The city's display name on the fediverse (empty: node.name).")
+
+
+@dataclass(frozen=True)
 class FederationSettings:
     allow_private_addresses: bool = setting(
         False,
         "Allow fetching from and delivering to loopback/private addresses (tests and demos only).",
+    )
+    approval_required: bool = setting(
+        True,
+        "A server not on the allowlist must be approved by an admin before it may follow.",
+    )
+    fetch_timeout_seconds: float = setting(
+        10.0, "Time limit of one fetch from another server, in seconds.", _positive
+    )
+    max_document_kb: int = setting(
+        1024, "Largest document accepted from another server (inbox or fetch), in KiB.", _positive
+    )
+    inbox_requests_per_minute: int = setting(
+        600, "Requests one server may send to our inboxes per minute before getting 429.", _positive
+    )
+    delivery_concurrency: int = setting(
+        32, "Deliveries sent at the same time by the delivery worker.", _positive
+    )
+    delivery_give_up_hours: int = setting(
+        72, "Hours of failed retries after which a delivery becomes a dead letter.", _positive
     )
 
 
@@ -181,6 +216,7 @@ class Config:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     mail: MailSettings = field(default_factory=MailSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
+    city: CitySettings = field(default_factory=CitySettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 

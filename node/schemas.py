@@ -11,6 +11,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
 
 from node.errors import InvalidInput
 
@@ -48,11 +49,21 @@ class SchemaRegistry:
             node = node / part
         return json.loads(node.read_text(encoding="utf-8"))
 
+    @cached_property
+    def _references(self) -> Registry:
+        """Every schema with an `$id`, so `$ref`s between them resolve without the network."""
+        resources = []
+        for name in self.names:
+            schema = self.load(name)
+            if "$id" in schema:
+                resources.append((schema["$id"], Resource.from_contents(schema)))
+        return Registry().with_resources(resources)
+
     def validator(self, name: str) -> Draft202012Validator:
         if name not in self._validators:
             schema = self.load(name)
             Draft202012Validator.check_schema(schema)
-            self._validators[name] = Draft202012Validator(schema)
+            self._validators[name] = Draft202012Validator(schema, registry=self._references)
         return self._validators[name]
 
     def validate(self, name: str, instance: Any) -> None:

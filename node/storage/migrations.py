@@ -349,6 +349,183 @@ def _neighbourhood_life(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0003_federation")
+def _federation(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- Actors of other servers, as last fetched (public documents only).
+        CREATE TABLE remote_actors (
+            uri TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            type TEXT NOT NULL,
+            preferred_username TEXT NOT NULL DEFAULT '',
+            name TEXT NOT NULL DEFAULT '',
+            inbox TEXT NOT NULL,
+            shared_inbox TEXT,
+            document TEXT NOT NULL,
+            fetched_at INTEGER NOT NULL
+        );
+        CREATE TABLE remote_keys (
+            key_id TEXT PRIMARY KEY,
+            actor_uri TEXT NOT NULL,
+            public_key_pem TEXT NOT NULL,
+            fetched_at INTEGER NOT NULL
+        );
+        CREATE INDEX remote_keys_by_actor ON remote_keys(actor_uri);
+
+        -- What this node thinks of another server: allowed (trusted without approval),
+        -- blocked (refused), or nothing yet; and which signature scheme it answers to.
+        CREATE TABLE peer_hosts (
+            host TEXT PRIMARY KEY,
+            policy TEXT NOT NULL DEFAULT 'none' CHECK (policy IN ('none', 'allow', 'block')),
+            signature_scheme TEXT CHECK (signature_scheme IN ('cavage', 'rfc9421')),
+            note TEXT NOT NULL DEFAULT '',
+            updated_at INTEGER NOT NULL
+        );
+
+        -- inbound: a remote actor follows one of ours; outbound: one of ours follows a remote.
+        CREATE TABLE follows (
+            id INTEGER PRIMARY KEY,
+            direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+            local_actor TEXT NOT NULL,
+            remote_actor TEXT NOT NULL,
+            follow_activity TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'accepted', 'rejected')),
+            created_at INTEGER NOT NULL,
+            decided_at INTEGER,
+            UNIQUE (direction, local_actor, remote_actor)
+        );
+        CREATE INDEX follows_by_local ON follows(local_actor, direction, state);
+
+        -- Activities this node originated: the exact signed document, sent as stored.
+        CREATE TABLE activities (
+            id INTEGER PRIMARY KEY,
+            uri TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            object_uri TEXT,
+            document TEXT NOT NULL,
+            public INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX activities_by_actor ON activities(actor, public, id DESC);
+
+        -- Objects this node published (announcements, events, surveys...): the only local
+        -- objects a remote server may fetch. Resident content never has a row here.
+        CREATE TABLE federated_objects (
+            uri TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            source TEXT NOT NULL,          -- which kind of city content it came from
+            source_id INTEGER NOT NULL,
+            document TEXT NOT NULL,
+            public INTEGER NOT NULL DEFAULT 0,
+            deleted_at INTEGER
+        );
+
+        -- The durable delivery queue: one row per (activity, destination inbox).
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            inbox TEXT NOT NULL,
+            host TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'delivered', 'dead')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            last_status INTEGER,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            finished_at INTEGER,
+            UNIQUE (activity_id, inbox)
+        );
+        CREATE INDEX deliveries_due ON deliveries(next_attempt_at, id) WHERE state = 'pending';
+        CREATE INDEX deliveries_dead ON deliveries(finished_at) WHERE state = 'dead';
+
+        -- Accepted incoming activities, processed after the 202 from this durable queue.
+        CREATE TABLE inbox_items (
+            id INTEGER PRIMARY KEY,
+            activity_uri TEXT NOT NULL UNIQUE,
+            actor TEXT NOT NULL,
+            type TEXT NOT NULL,
+            document TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            processed_at INTEGER,
+            error TEXT
+        );
+        CREATE INDEX inbox_items_pending ON inbox_items(id) WHERE processed_at IS NULL;
+
+        -- City content received (or published locally) for residents to see, per neighbourhood.
+        CREATE TABLE city_messages (
+            id INTEGER PRIMARY KEY,
+            object_uri TEXT NOT NULL UNIQUE,
+            actor TEXT NOT NULL,
+            actor_name TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL DEFAULT 'announcement',
+            title TEXT NOT NULL DEFAULT '',
+            content_html TEXT NOT NULL DEFAULT '',
+            urgent INTEGER NOT NULL DEFAULT 0,
+            pinned INTEGER NOT NULL DEFAULT 0,
+            expires_at INTEGER,
+            published_at INTEGER NOT NULL,
+            updated_at INTEGER,
+            withdrawn_at INTEGER,
+            document TEXT NOT NULL
+        );
+        CREATE TABLE city_message_targets (
+            message_id INTEGER NOT NULL REFERENCES city_messages(id) ON DELETE CASCADE,
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id) ON DELETE CASCADE,
+            PRIMARY KEY (neighbourhood_id, message_id)
+        ) WITHOUT ROWID;
+
+        -- The city's own announcements (the city node's side).
+        CREATE TABLE announcements (
+            id INTEGER PRIMARY KEY,
+            object_uri TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            body_html TEXT NOT NULL,
+            urgent INTEGER NOT NULL DEFAULT 0,
+            pinned INTEGER NOT NULL DEFAULT 0,
+            expires_at INTEGER,
+            all_neighbourhoods INTEGER NOT NULL DEFAULT 0,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER,
+            withdrawn_at INTEGER
+        );
+        -- Targets: local neighbourhood ids, or remote neighbourhood actor URIs.
+        CREATE TABLE announcement_targets (
+            announcement_id INTEGER NOT NULL REFERENCES announcements(id) ON DELETE CASCADE,
+            target TEXT NOT NULL,
+            PRIMARY KEY (announcement_id, target)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+@migrations(name="0003_posts_calendar_tokens")
+def _posts_calendar_tokens(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- A resident's secret calendar feed URL (/calendar/<token>.ics): calendar apps send
+        -- no cookies. Its own table, not api_tokens: this secret opens one read-only feed,
+        -- never the API. One per resident; only the SHA-256 of the token is stored.
+        CREATE TABLE calendar_tokens (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL
+        );
+
+        -- The adjacent-sharing branch of a feed filtered by category: without it, a rare
+        -- category would walk every shared post of a neighbouring neighbourhood.
+        CREATE INDEX posts_shared_by_category
+            ON posts(neighbourhood_id, category, id DESC)
+            WHERE shared_with_adjacent = 1 AND status = 'visible';
+        """
+    )
+
+
 def known_migration_names() -> list[str]:
     return [m.name for m in migrations._migrations]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from node.models.community import EmailMode, MailRecipient, Notification, PendingEmail
+
 
 def put_notification(
     conn: sqlite3.Connection,
@@ -25,4 +27,132 @@ def put_notification(
         "INSERT INTO notifications (user_id, kind, actor_id, post_id, message_id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         (user_id, kind, actor_id, post_id, message_id, now),
+    )
+
+
+_NOTIFICATION_SELECT = (
+    "SELECT n.*, a.display_name AS actor_name,"
+    # A hidden or deleted post's title is not repeated in a notification.
+    " CASE WHEN p.status = 'visible' THEN p.title END AS post_title"
+    " FROM notifications n"
+    " LEFT JOIN users a ON a.id = n.actor_id"
+    " LEFT JOIN posts p ON p.id = n.post_id"
+)
+
+
+def _notification(row: sqlite3.Row) -> Notification:
+    return Notification(
+        id=row["id"],
+        user_id=row["user_id"],
+        kind=row["kind"],
+        actor_id=row["actor_id"],
+        actor_name=row["actor_name"],
+        post_id=row["post_id"],
+        post_title=row["post_title"],
+        message_id=row["message_id"],
+        created_at=row["created_at"],
+        read_at=row["read_at"],
+        emailed_at=row["emailed_at"],
+    )
+
+
+def list_notifications_by_user(
+    conn: sqlite3.Connection, user_id: int, limit: int = 100
+) -> list[Notification]:
+    """A user's latest notifications, newest first."""
+    rows = conn.execute(
+        _NOTIFICATION_SELECT + " WHERE n.user_id = ? ORDER BY n.id DESC LIMIT ?",
+        (user_id, limit),
+    ).fetchall()
+    return [_notification(row) for row in rows]
+
+
+def count_unread_notifications_by_user(conn: sqlite3.Connection, user_id: int) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", (user_id,)
+    ).fetchone()[0]
+
+
+def update_notifications_read(conn: sqlite3.Connection, user_id: int, now: int) -> int:
+    """Mark all of a user's notifications read; return how many were unread."""
+    return conn.execute(
+        "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL",
+        (now, user_id),
+    ).rowcount
+
+
+def update_message_notifications_read(
+    conn: sqlite3.Connection, user_id: int, actor_id: int, now: int
+) -> None:
+    """Opening a conversation reads the 'new message' notifications it answers."""
+    conn.execute(
+        "UPDATE notifications SET read_at = ?"
+        " WHERE user_id = ? AND actor_id = ? AND kind = 'message' AND read_at IS NULL",
+        (now, user_id, actor_id),
+    )
+
+
+def get_email_mode_by_user(conn: sqlite3.Connection, user_id: int) -> EmailMode:
+    row = conn.execute(
+        "SELECT email_mode FROM notification_settings WHERE user_id = ?", (user_id,)
+    ).fetchone()
+    return EmailMode(row["email_mode"]) if row else EmailMode.IMMEDIATE
+
+
+def put_email_mode(conn: sqlite3.Connection, user_id: int, mode: EmailMode) -> None:
+    conn.execute(
+        "INSERT INTO notification_settings (user_id, email_mode) VALUES (?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET email_mode = excluded.email_mode",
+        (user_id, mode.value),
+    )
+
+
+def list_pending_emails(conn: sqlite3.Connection, limit: int = 2000) -> list[PendingEmail]:
+    """Notifications not yet e-mailed (nor skipped), with their recipients, oldest first."""
+    rows = conn.execute(
+        "SELECT n.*, a.display_name AS actor_name,"
+        " CASE WHEN p.status = 'visible' THEN p.title END AS post_title,"
+        " u.email AS recipient_email, u.display_name AS recipient_name,"
+        " u.locale AS recipient_locale, u.status AS recipient_status,"
+        " coalesce(s.email_mode, 'immediate') AS email_mode, s.last_digest_at"
+        " FROM notifications n"
+        " JOIN users u ON u.id = n.user_id"
+        " LEFT JOIN notification_settings s ON s.user_id = n.user_id"
+        " LEFT JOIN users a ON a.id = n.actor_id"
+        " LEFT JOIN posts p ON p.id = n.post_id"
+        " WHERE n.emailed_at IS NULL ORDER BY n.id LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [
+        PendingEmail(
+            notification=_notification(row),
+            recipient=MailRecipient(
+                user_id=row["user_id"],
+                email=row["recipient_email"],
+                display_name=row["recipient_name"],
+                locale=row["recipient_locale"],
+                email_mode=EmailMode(row["email_mode"]),
+                active=row["recipient_status"] == "active",
+                last_digest_at=row["last_digest_at"],
+            ),
+        )
+        for row in rows
+    ]
+
+
+def update_notifications_emailed(
+    conn: sqlite3.Connection, notification_ids: list[int], now: int
+) -> None:
+    """Record that these notifications were e-mailed, or deliberately not (mode 'none')."""
+    conn.executemany(
+        "UPDATE notifications SET emailed_at = ? WHERE id = ? AND emailed_at IS NULL",
+        [(now, notification_id) for notification_id in notification_ids],
+    )
+
+
+def update_last_digest(conn: sqlite3.Connection, user_id: int, now: int) -> None:
+    conn.execute(
+        "INSERT INTO notification_settings (user_id, last_digest_at) VALUES (?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET last_digest_at = excluded.last_digest_at",
+        (user_id, now),
     )

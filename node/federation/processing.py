@@ -1,0 +1,242 @@
+"""Processing accepted activities from the durable inbox queue, one handler per type.
+
+Runs after the 202: a crash between receipt and processing loses nothing, the item is
+still in `inbox_items` and is processed on restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from datetime import datetime
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import nh3
+
+from node.federation.actor_directory import ActorDirectory, ActorError
+from node.federation.actors import AS_PUBLIC, LocalActors
+from node.federation.outbox import Outbox
+from node.federation.policy import FollowPolicy
+from node.models.federation import InboxItem
+from node.storage import city_messages as city_messages_store
+from node.storage import inbox as inbox_store
+from node.storage import neighbourhoods as neighbourhoods_store
+from node.storage import peers as peers_store
+from node.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+# What a city may format in an announcement; everything else is dropped.
+CONTENT_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote"}
+KIND_OF_OBJECT = {"Note": "announcement", "Event": "event", "Question": "survey"}
+
+
+def _addressed(activity: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for field in ("to", "cc", "audience"):
+        for source in (
+            activity,
+            activity.get("object") if isinstance(activity.get("object"), dict) else {},
+        ):
+            value = source.get(field)
+            values = value if isinstance(value, list) else [value] if value else []
+            found.extend(v for v in values if isinstance(v, str))
+    return found
+
+
+def _timestamp(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return None
+
+
+class InboxProcessor:
+    def __init__(
+        self,
+        db: Database,
+        actors: LocalActors,
+        directory: ActorDirectory,
+        outbox: Outbox,
+        policy: FollowPolicy,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = db
+        self._actors = actors
+        self._directory = directory
+        self._outbox = outbox
+        self._policy = policy
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
+            "Follow": self._on_follow,
+            "Accept": self._on_accept_or_reject,
+            "Reject": self._on_accept_or_reject,
+            "Undo": self._on_undo,
+            "Create": self._on_create_or_update,
+            "Update": self._on_create_or_update,
+            "Delete": self._on_delete,
+        }
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="inbox-processor")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                handled = await self.process_pending()
+            except Exception:
+                log.exception("inbox processing pass failed")
+                handled = 0
+            if handled:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 30.0)
+
+    async def process_pending(self, limit: int = 200) -> int:
+        items = await self._db.read(
+            "list_unprocessed_inbox_items", inbox_store.list_unprocessed_inbox_items, limit
+        )
+        for item in items:
+            await self._process(item)
+        return len(items)
+
+    async def drain(self) -> None:
+        while await self.process_pending():
+            pass
+
+    async def _process(self, item: InboxItem) -> None:
+        error = None
+        try:
+            await self._handlers[item.type](json.loads(item.document))
+        except (ActorError, ValueError, KeyError) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("could not process %s %s: %s", item.type, item.activity_uri, error)
+        await self._db.write(
+            "mark_inbox_item_processed",
+            inbox_store.mark_inbox_item_processed,
+            item.id,
+            int(self._clock()),
+            error,
+        )
+
+    # -- follows ------------------------------------------------------------------------------
+
+    async def _on_follow(self, activity: dict[str, Any]) -> None:
+        follower = await self._directory.actor(activity["actor"])
+        await self._policy.receive_follow(activity, follower)
+
+    async def _on_accept_or_reject(self, activity: dict[str, Any]) -> None:
+        obj = activity["object"]
+        follow_id = obj if isinstance(obj, str) else obj.get("id")
+        state = "accepted" if activity["type"] == "Accept" else "rejected"
+        now = int(self._clock())
+
+        def decide(conn) -> None:
+            follow = peers_store.get_follow_by_activity(conn, follow_id)
+            if follow is None or follow.direction != "outbound":
+                raise ValueError(f"no follow of ours is {follow_id}")
+            if follow.remote_actor != activity["actor"]:
+                raise ValueError("only the followed actor may answer a follow")
+            peers_store.update_follow_state(conn, follow.id, state, now)
+
+        await self._db.write("answer_follow", decide)
+
+    async def _on_undo(self, activity: dict[str, Any]) -> None:
+        obj = activity["object"]
+        follow_id = obj if isinstance(obj, str) else obj.get("id")
+
+        def undo(conn) -> None:
+            follow = peers_store.get_follow_by_activity(conn, follow_id)
+            if follow is None or follow.remote_actor != activity["actor"]:
+                raise ValueError(f"nothing to undo for {follow_id}")
+            peers_store.delete_follow(conn, follow.id)
+
+        await self._db.write("undo_follow", undo)
+
+    # -- city content -------------------------------------------------------------------------
+
+    async def _on_create_or_update(self, activity: dict[str, Any]) -> None:
+        obj = activity["object"]
+        if obj.get("type") in ("Application", "Group", "Organization", "Person", "Service"):
+            await self._directory.fetch_actor(activity["actor"])  # keys may have rotated
+            return
+        actor_uri = activity["actor"]
+        actor = await self._directory.actor(actor_uri)
+        addressed = _addressed(activity)
+        now = int(self._clock())
+        content = nh3.clean(
+            str(obj.get("content", "")),
+            tags=CONTENT_TAGS,
+            attributes={"a": {"href"}},
+            url_schemes={"http", "https", "mailto"},
+            link_rel="nofollow noopener",
+        )
+
+        def store(conn) -> int:
+            following = peers_store.list_follows(conn, "outbound", "accepted")
+            our_followers_of_actor = {
+                f.follow.local_actor for f in following if f.follow.remote_actor == actor_uri
+            }
+            if not our_followers_of_actor:
+                raise ValueError(f"we do not follow {actor_uri}")
+            slugs = {self._actors.neighbourhood_slug(uri) for uri in addressed} - {None}
+            if not slugs and (AS_PUBLIC in addressed or f"{actor_uri}/followers" in addressed):
+                # Addressed to all its followers: every neighbourhood of ours that follows it.
+                slugs = {key.removeprefix("n/") for key in our_followers_of_actor}
+            ids = [
+                n.id
+                for slug in slugs
+                if (n := neighbourhoods_store.get_neighbourhood_by_slug(conn, slug)) is not None
+                and f"n/{slug}" in our_followers_of_actor
+            ]
+            if not ids:
+                return 0
+            city_messages_store.put_city_message(
+                conn,
+                object_uri=obj["id"],
+                actor=actor_uri,
+                actor_name=actor.name or actor.preferred_username,
+                kind=KIND_OF_OBJECT.get(obj["type"], "announcement"),
+                title=str(obj.get("name") or obj.get("summary") or "")[:500],
+                content_html=content,
+                urgent=bool(obj.get("quartier:urgent", False)),
+                pinned=bool(obj.get("quartier:pinned", False)),
+                expires_at=_timestamp(obj.get("endTime")) if obj["type"] == "Note" else None,
+                published_at=_timestamp(obj.get("published")) or now,
+                document=json.dumps(obj, ensure_ascii=False),
+                neighbourhood_ids=ids,
+                now=now,
+            )
+            return len(ids)
+
+        await self._db.write("store_city_message", store)
+
+    async def _on_delete(self, activity: dict[str, Any]) -> None:
+        obj = activity["object"]
+        object_id = obj if isinstance(obj, str) else obj["id"]
+        now = int(self._clock())
+        await self._db.write(
+            "withdraw_city_message",
+            city_messages_store.withdraw_city_message,
+            object_id,
+            activity["actor"],
+            now,
+        )

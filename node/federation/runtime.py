@@ -1,0 +1,128 @@
+"""The federation of one node, wired together: built by the app factory, started and stopped
+with the app. Nothing here is global, so several nodes can federate inside one process."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import aiohttp
+
+from node.config import Config
+from node.federation.actor_directory import ActorDirectory
+from node.federation.actors import LocalActors
+from node.federation.delivery import DeliveryWorker
+from node.federation.egress import EgressGuard
+from node.federation.inbox import InboxPipeline
+from node.federation.keys import NodeKeys
+from node.federation.outbox import Outbox
+from node.federation.policy import FollowPolicy
+from node.federation.processing import InboxProcessor
+from node.federation.remote_fetch import RemoteFetcher, make_session
+from node.federation.signing import CAVAGE, RFC9421, RequestSigner, RequestVerifier
+from node.schemas import SchemaRegistry
+from node.storage import peers as peers_store
+from node.storage.database import Database
+
+
+def local_actors_for(config: Config) -> LocalActors:
+    return LocalActors(
+        config.base_url,
+        config.node.name,
+        config.city.handle if config.city.enabled else None,
+        config.city.name,
+    )
+
+
+class Federation:
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        keys: NodeKeys,
+        schemas: SchemaRegistry,
+        trace_configs: list[aiohttp.TraceConfig] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        settings = config.federation
+        self.config = config
+        self.db = db
+        self.keys = keys
+        self.actors = local_actors_for(config)
+        self.session = make_session(
+            settings.allow_private_addresses, settings.fetch_timeout_seconds, trace_configs
+        )
+        self.signer = RequestSigner(keys)
+        self._schemes: dict[str, str] = {}
+        instance = self.actors.instance()
+        self.fetcher = RemoteFetcher(
+            self.session,
+            settings.allow_private_addresses,
+            settings.max_document_kb * 1024,
+            sign=lambda method, url: self.signer.sign(method, url, None, instance, CAVAGE),
+        )
+        self.directory = ActorDirectory(
+            db,
+            self.fetcher,
+            clock,
+            on_ed25519_host=self._note_ed25519_host,
+            allow_http=settings.allow_private_addresses,
+        )
+        self.verifier = RequestVerifier(self.directory)
+        self.guard = EgressGuard(self.actors)
+        self.worker = DeliveryWorker(
+            db,
+            self.session,
+            self.signer,
+            self.actors,
+            self.scheme_for_host,
+            self._remember_scheme,
+            settings.allow_private_addresses,
+            settings.delivery_concurrency,
+            settings.delivery_give_up_hours,
+            clock,
+        )
+        self.outbox = Outbox(self.actors, keys, schemas, self.guard, self.worker.wake)
+        self.policy = FollowPolicy(
+            db, self.actors, self.outbox, self.directory, settings.approval_required, clock
+        )
+        self.processor = InboxProcessor(
+            db, self.actors, self.directory, self.outbox, self.policy, clock
+        )
+        self.inbox = InboxPipeline(
+            db,
+            self.directory,
+            self.verifier,
+            schemas,
+            settings.max_document_kb * 1024,
+            settings.inbox_requests_per_minute,
+            settings.approval_required,
+            self.processor.wake,
+            clock,
+        )
+
+    def scheme_for_host(self, host: str) -> str:
+        """RFC 9421 for servers publishing Ed25519 keys (ours); Mastodon's cavage otherwise."""
+        return self._schemes.get(host, CAVAGE)
+
+    def _remember_scheme(self, host: str, scheme: str) -> None:
+        self._schemes[host] = scheme
+
+    def _note_ed25519_host(self, host: str) -> None:
+        self._schemes.setdefault(host, RFC9421)
+
+    async def start(self) -> None:
+        hosts = await self.db.read("list_peer_hosts", peers_store.list_peer_hosts)
+        self._schemes.update({p.host: p.signature_scheme for p in hosts if p.signature_scheme})
+        self.worker.start()
+        self.processor.start()
+
+    async def stop(self) -> None:
+        await self.worker.stop()
+        await self.processor.stop()
+        await self.session.close()
+
+    async def settle(self) -> None:
+        """Process everything received and deliver everything due (for tests and the demo)."""
+        await self.processor.drain()
+        await self.worker.drain()

@@ -1,0 +1,129 @@
+"""SQL for city content as residents see it (received from a city, or the local city's)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from node.models.federation import CityMessage
+
+
+def _message(row: sqlite3.Row) -> CityMessage:
+    return CityMessage(
+        id=row["id"],
+        object_uri=row["object_uri"],
+        actor=row["actor"],
+        actor_name=row["actor_name"],
+        kind=row["kind"],
+        title=row["title"],
+        content_html=row["content_html"],
+        urgent=bool(row["urgent"]),
+        pinned=bool(row["pinned"]),
+        expires_at=row["expires_at"],
+        published_at=row["published_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def put_city_message(
+    conn: sqlite3.Connection,
+    *,
+    object_uri: str,
+    actor: str,
+    actor_name: str,
+    kind: str,
+    title: str,
+    content_html: str,
+    urgent: bool,
+    pinned: bool,
+    expires_at: int | None,
+    published_at: int,
+    document: str,
+    neighbourhood_ids: list[int],
+    now: int,
+) -> bool:
+    """Store or update a city message for the given neighbourhoods. False if nothing changed
+    because it was withdrawn earlier (a late Update never resurrects a Delete)."""
+    row = conn.execute(
+        "SELECT id, withdrawn_at FROM city_messages WHERE object_uri = ?", (object_uri,)
+    ).fetchone()
+    if row is not None and row["withdrawn_at"] is not None:
+        return False
+    if row is None:
+        cur = conn.execute(
+            "INSERT INTO city_messages (object_uri, actor, actor_name, kind, title, content_html,"
+            " urgent, pinned, expires_at, published_at, document)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                object_uri,
+                actor,
+                actor_name,
+                kind,
+                title,
+                content_html,
+                int(urgent),
+                int(pinned),
+                expires_at,
+                published_at,
+                document,
+            ),
+        )
+        message_id = cur.lastrowid
+    else:
+        message_id = row["id"]
+        conn.execute(
+            "UPDATE city_messages SET actor_name = ?, kind = ?, title = ?, content_html = ?,"
+            " urgent = ?, pinned = ?, expires_at = ?, updated_at = ?, document = ? WHERE id = ?",
+            (
+                actor_name,
+                kind,
+                title,
+                content_html,
+                int(urgent),
+                int(pinned),
+                expires_at,
+                now,
+                document,
+                message_id,
+            ),
+        )
+        conn.execute("DELETE FROM city_message_targets WHERE message_id = ?", (message_id,))
+    conn.executemany(
+        "INSERT OR IGNORE INTO city_message_targets (message_id, neighbourhood_id) VALUES (?, ?)",
+        [(message_id, n) for n in neighbourhood_ids],
+    )
+    return True
+
+
+def withdraw_city_message(conn: sqlite3.Connection, object_uri: str, actor: str, now: int) -> bool:
+    cur = conn.execute(
+        "UPDATE city_messages SET withdrawn_at = ? WHERE object_uri = ? AND actor = ?",
+        (now, object_uri, actor),
+    )
+    return cur.rowcount > 0
+
+
+def get_city_message_actor(conn: sqlite3.Connection, object_uri: str) -> str | None:
+    row = conn.execute(
+        "SELECT actor FROM city_messages WHERE object_uri = ?", (object_uri,)
+    ).fetchone()
+    return row["actor"] if row else None
+
+
+def list_city_messages_for_neighbourhood(
+    conn: sqlite3.Connection, neighbourhood_id: int, now: int, limit: int = 20
+) -> list[CityMessage]:
+    """Live messages for a neighbourhood: pinned and urgent first, then newest."""
+    rows = conn.execute(
+        "SELECT m.* FROM city_message_targets t JOIN city_messages m ON m.id = t.message_id"
+        " WHERE t.neighbourhood_id = ? AND m.withdrawn_at IS NULL"
+        " AND (m.expires_at IS NULL OR m.expires_at > ?)"
+        " ORDER BY m.pinned DESC, m.urgent DESC, m.published_at DESC LIMIT ?",
+        (neighbourhood_id, now, limit),
+    ).fetchall()
+    return [_message(row) for row in rows]
+
+
+def count_city_messages(conn: sqlite3.Connection, object_uri: str) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM city_messages WHERE object_uri = ?", (object_uri,)
+    ).fetchone()[0]
