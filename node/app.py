@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 
+from node.api.activitypub import activitypub_only_middleware
 from node.api.app_keys import (
     ACCOUNTS,
+    ANNOUNCEMENTS,
     CATALOGS,
     CONFIG,
     DATABASE,
     DIRECTORY,
+    FEDERATION,
     HELPERS,
     MESSAGES,
     METRICS,
     MODERATION,
     NOTIFICATIONS,
+    PEERING,
     POSTS,
     PRIVACY,
     REGISTER,
     SCHEMAS,
+    TRACE_CONFIGS,
 )
 from node.api.i18n import load_catalogs
 from node.api.metrics import Metrics
@@ -36,26 +42,35 @@ from node.api.rendering import setup_templates
 from node.api.routes import setup_routes
 from node.bootstrap import migrate_database
 from node.config import Config
+from node.federation.keys import load_keys
+from node.federation.runtime import Federation
 from node.schemas import SchemaRegistry
 from node.services.accounts import Accounts
+from node.services.announcements import Announcements
 from node.services.directory import Directory
 from node.services.helpers_registry import HelpersRegistry
 from node.services.messages import Messages
 from node.services.moderation import Moderation
 from node.services.notifications import Notifications
+from node.services.peering import Peering
 from node.services.posts import Posts
 from node.services.privacy import Privacy
 from node.services.register import Register
 from node.storage.database import Database
 
 
-def create_app(config: Config) -> web.Application:
-    """A complete node. Nothing global: several nodes can run in one process."""
+def create_app(
+    config: Config, trace_configs: list[aiohttp.TraceConfig] | None = None
+) -> web.Application:
+    """A complete node. Nothing global: several nodes can run in one process.
+
+    `trace_configs` let tests watch every byte the node's HTTP client sends."""
     app = web.Application(
         client_max_size=int(config.server.max_upload_mb * 1024 * 1024),
         middlewares=[
             security_headers_middleware,
             error_middleware,
+            activitypub_only_middleware,
             metrics_middleware,
             identity_middleware,
             access_middleware,
@@ -68,6 +83,7 @@ def create_app(config: Config) -> web.Application:
     app[SCHEMAS] = SchemaRegistry()
     setup_templates(app)
     setup_routes(app)
+    app[TRACE_CONFIGS] = trace_configs or []
     app.cleanup_ctx.append(_database)
     return app
 
@@ -89,7 +105,14 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[NOTIFICATIONS] = Notifications(db, config)
     app[MODERATION] = Moderation(db, config)
     app[PRIVACY] = Privacy(db, config)
+    app[FEDERATION] = Federation(
+        config, db, load_keys(config.keys_dir), app[SCHEMAS], app[TRACE_CONFIGS]
+    )
+    app[ANNOUNCEMENTS] = Announcements(db, config, app[FEDERATION])
+    app[PEERING] = Peering(db, app[FEDERATION])
+    await app[FEDERATION].start()
     await app[NOTIFICATIONS].start()
     yield
     await app[NOTIFICATIONS].stop()
+    await app[FEDERATION].stop()
     await db.close()

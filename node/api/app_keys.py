@@ -9,14 +9,17 @@ from aiohttp import web
 from node.api.i18n import Translator
 from node.api.metrics import Metrics
 from node.config import Config
+from node.federation.runtime import Federation
 from node.models import User
 from node.schemas import SchemaRegistry
 from node.services.accounts import Accounts
+from node.services.announcements import Announcements
 from node.services.directory import Directory
 from node.services.helpers_registry import HelpersRegistry
 from node.services.messages import Messages
 from node.services.moderation import Moderation
 from node.services.notifications import Notifications
+from node.services.peering import Peering
 from node.services.posts import Posts
 from node.services.privacy import Privacy
 from node.services.register import Register
@@ -36,6 +39,10 @@ HELPERS = web.AppKey("helpers", HelpersRegistry)
 NOTIFICATIONS = web.AppKey("notifications", Notifications)
 MODERATION = web.AppKey("moderation", Moderation)
 PRIVACY = web.AppKey("privacy", Privacy)
+FEDERATION = web.AppKey("federation", Federation)
+ANNOUNCEMENTS = web.AppKey("announcements", Announcements)
+PEERING = web.AppKey("peering", Peering)
+TRACE_CONFIGS = web.AppKey("trace_configs", list)
 
 # Per-request values set by middlewares, read by handlers.
 USER_KEY = web.RequestKey("user", User | None)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.api import (
+    activitypub,
     openapi,
     system,
     web_account,
@@ -58,7 +59,8 @@ PAGES = (
 
 # Each area of the product declares its own pages beside its handlers.
 AREA_PAGES = (
-    web_posts.ROUTES
+    activitypub.ROUTES
+    + web_posts.ROUTES
     + web_community.ROUTES
     + web_moderation.ROUTES
     + web_privacy.ROUTES

@@ -83,6 +83,9 @@ class DeliveryWorker:
         self._clock = clock
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        # One pass at a time: the background loop and an explicit drain() must not both
+        # pick up the same due rows and send them twice.
+        self._pass_lock = asyncio.Lock()
         self.sent = 0
 
     def wake(self) -> None:
@@ -114,6 +117,10 @@ class DeliveryWorker:
 
     async def deliver_due(self) -> int:
         """Send one batch of due deliveries; return how many were attempted."""
+        async with self._pass_lock:
+            return await self._deliver_batch()
+
+    async def _deliver_batch(self) -> int:
         now = self._clock()
         due = await self._db.read(
             "list_due_deliveries", activities_store.list_due_deliveries, int(now), BATCH

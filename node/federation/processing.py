@@ -11,8 +11,8 @@ import contextlib
 import json
 import logging
 import time
-from datetime import datetime
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import nh3
@@ -75,6 +75,7 @@ class InboxProcessor:
         self._clock = clock
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._pass_lock = asyncio.Lock()  # one pass at a time, as in the delivery worker
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
             "Follow": self._on_follow,
             "Accept": self._on_accept_or_reject,
@@ -111,12 +112,13 @@ class InboxProcessor:
                 await asyncio.wait_for(self._wake.wait(), 30.0)
 
     async def process_pending(self, limit: int = 200) -> int:
-        items = await self._db.read(
-            "list_unprocessed_inbox_items", inbox_store.list_unprocessed_inbox_items, limit
-        )
-        for item in items:
-            await self._process(item)
-        return len(items)
+        async with self._pass_lock:
+            items = await self._db.read(
+                "list_unprocessed_inbox_items", inbox_store.list_unprocessed_inbox_items, limit
+            )
+            for item in items:
+                await self._process(item)
+            return len(items)
 
     async def drain(self) -> None:
         while await self.process_pending():
