@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from node.federation.actors import ACTIVITY_CONTEXT, LocalActor, LocalActors
-from node.federation.egress import EgressGuard
+from node.errors import InvalidInput
+from node.federation.egress import EgressGuard, EgressRefused
 from node.federation.integrity_proofs import sign_document
 from node.federation.keys import NodeKeys
 from node.schemas import SchemaRegistry
@@ -71,14 +72,17 @@ class Outbox:
             "actor": actor.uri,
             "object": obj,
             "published": iso_now(now),
-            **fields,
+            **{name: value for name, value in fields.items() if value is not None},
         }
         self._guard.check_activity(activity, source)
         signed = sign_document(
             activity, self._keys.ed25519, actor.ed25519_key_id, created=iso_now(now)
         )
         # Egress validation before enqueueing: a wrong document never reaches the queue.
-        self._schemas.validate(SCHEMA_OF[kind], signed)
+        try:
+            self._schemas.validate(SCHEMA_OF[kind], signed)
+        except InvalidInput as exc:
+            raise EgressRefused(f"{kind} fails its schema: {exc.detail}") from None
         return signed
 
     def enqueue(

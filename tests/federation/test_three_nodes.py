@@ -116,7 +116,7 @@ async def test_city_announcement_reaches_one_then_both_neighbourhood_nodes_once(
 
 
 async def test_unapproved_node_stays_pending_and_gets_nothing(network):
-    city, nimy, havre = await setup_federation(network)
+    city, _nimy, havre = await setup_federation(network)
     staff = await city.accounts.create_user(
         "staff@mons.example", "Staff", Role.CITY_STAFF, None, PASSWORD
     )
@@ -136,7 +136,7 @@ async def test_unapproved_node_stays_pending_and_gets_nothing(network):
 
 
 async def test_blocked_node_deliveries_are_refused(network):
-    city, nimy, havre = await setup_federation(network)
+    city, _nimy, havre = await setup_federation(network)
     await city.peering.set_host_policy(havre.host, "block")
     received_before = await city.federation.db.read("count", inbox_store.count_inbox_items)
 
