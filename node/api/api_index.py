@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from node.api import api_community, api_moderation, api_posts, json_api
+from node.api import api_city, api_community, api_moderation, api_posts, json_api
 from node.api.operations import Operation
 
 ALL_OPERATIONS: tuple[Operation, ...] = (
@@ -10,4 +10,5 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     + api_posts.OPERATIONS
     + api_community.OPERATIONS
     + api_moderation.OPERATIONS
+    + api_city.OPERATIONS
 )
