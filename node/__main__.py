@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from node.backups import BackupError, backup_node, restore_node
 from node.bootstrap import NodeExists, init_node, migrate_database
 from node.config import CONFIG_FILE_NAME, Config, ConfigError, load_config
 from node.errors import InvalidInput, QuartierError
-from node.federation.keys import KeyFileError, load_keys
+from node.federation.keys import KeyFileError, fingerprint, load_keys, rotate_keys
 from node.models import Role
 from node.services.accounts import Accounts
 from node.services.register import InvalidRegister, Register
@@ -110,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--email", required=True, help="the account the token acts as")
     token.add_argument("--name", required=True, help="what the token is for, e.g. 'nightly export'")
 
+    keys = tasks.add_parser("keys", help="the node's signing keys")
+    key_tasks = keys.add_subparsers(dest="key_task", metavar="KEYTASK", required=True)
+    rotate = key_tasks.add_parser(
+        "rotate",
+        help="replace the node's keys; on its next start the node sends its peers the new ones",
+    )
+    _data_arg(rotate)
+
     reset = tasks.add_parser("reset-link", help="print a one-time link to choose a new password")
     _data_arg(reset)
     reset.add_argument("--email", required=True)
@@ -138,6 +147,12 @@ async def _with_services(
 
 def _run_admin(args: argparse.Namespace) -> None:
     config = _load(args.data)
+    if args.task == "keys":
+        new_keys = rotate_keys(config.keys_dir, int(time.time()))
+        print(f"new keys written to {config.keys_dir} (fingerprint {fingerprint(new_keys)});")
+        print("the old ones are in keys/retired/. Restart 'quartier serve': on start the node")
+        print("sends every peer an Update of its actors, and peers fetch the new keys.")
+        return
 
     async def create_user(accounts: Accounts, register: Register) -> None:
         user = await accounts.create_user(

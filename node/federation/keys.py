@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,33 @@ def load_keys(keys_dir: Path) -> NodeKeys:
             raise KeyFileError(f"key file {path} holds the wrong kind of key")
         loaded[name] = key
     return NodeKeys(ed25519=loaded[ED25519_FILE], rsa=loaded[RSA_FILE])
+
+
+def rotate_keys(keys_dir: Path, now: int) -> NodeKeys:
+    """Replace both key pairs; the old files move to keys/retired/ (kept, never served)."""
+    retired = keys_dir / "retired"
+    retired.mkdir(mode=0o700, exist_ok=True)
+    for name in (ED25519_FILE, RSA_FILE):
+        current = keys_dir / name
+        if current.exists():
+            current.rename(retired / f"{now}-{name}")
+    keys = NodeKeys(
+        ed25519=ed25519.Ed25519PrivateKey.generate(),
+        rsa=rsa.generate_private_key(public_exponent=65537, key_size=2048),
+    )
+    _write_private(keys_dir / ED25519_FILE, keys.ed25519)
+    _write_private(keys_dir / RSA_FILE, keys.rsa)
+    return keys
+
+
+def fingerprint(keys: NodeKeys) -> str:
+    """A short identity of the public keys, to notice a rotation."""
+    raw = keys.ed25519.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    ) + keys.rsa.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(raw).hexdigest()[:32]
 
 
 class KeyFileError(RuntimeError):

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from node.federation.actors import ACTIVITY_CONTEXT, LocalActor, LocalActors
 from node.errors import InvalidInput
+from node.federation.actors import ACTIVITY_CONTEXT, LocalActor, LocalActors
 from node.federation.egress import EgressGuard, EgressRefused
 from node.federation.integrity_proofs import sign_document
 from node.federation.keys import NodeKeys

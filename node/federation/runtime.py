@@ -10,17 +10,19 @@ import aiohttp
 
 from node.config import Config
 from node.federation.actor_directory import ActorDirectory
-from node.federation.actors import LocalActors
+from node.federation.actors import AS_PUBLIC, LocalActors, actor_document
 from node.federation.delivery import DeliveryWorker
 from node.federation.egress import EgressGuard
 from node.federation.inbox import InboxPipeline
-from node.federation.keys import NodeKeys
+from node.federation.keys import NodeKeys, fingerprint
 from node.federation.outbox import Outbox
 from node.federation.policy import FollowPolicy
 from node.federation.processing import InboxProcessor
 from node.federation.remote_fetch import RemoteFetcher, make_session
 from node.federation.signing import CAVAGE, RFC9421, RequestSigner, RequestVerifier
 from node.schemas import SchemaRegistry
+from node.storage import neighbourhoods as neighbourhoods_store
+from node.storage import node_state as node_state_store
 from node.storage import peers as peers_store
 from node.storage.database import Database
 
@@ -114,8 +116,52 @@ class Federation:
     async def start(self) -> None:
         hosts = await self.db.read("list_peer_hosts", peers_store.list_peer_hosts)
         self._schemes.update({p.host: p.signature_scheme for p in hosts if p.signature_scheme})
+        await self.announce_rotated_keys()
         self.worker.start()
         self.processor.start()
+
+    def local_actors(self, neighbourhoods) -> list:
+        actors = [self.actors.instance()]
+        if (city := self.actors.city()) is not None:
+            actors.append(city)
+        actors.extend(self.actors.neighbourhood(n.slug, n.name) for n in neighbourhoods)
+        return actors
+
+    async def announce_rotated_keys(self) -> int:
+        """When the keys changed since the node last ran (`quartier admin keys rotate`), send
+        every peer an `Update` of each of our actors, so they fetch the new keys."""
+        current = fingerprint(self.keys)
+
+        def read(conn):
+            return (
+                node_state_store.get_node_state(conn, "key_fingerprint"),
+                neighbourhoods_store.list_neighbourhoods(conn),
+            )
+
+        previous, neighbourhoods = await self.db.read("key_fingerprint", read)
+        if previous == current:
+            return 0
+        now = time.time()
+        updates = []
+        if previous is not None:
+            for actor in self.local_actors(neighbourhoods):
+                document = actor_document(actor, self.keys, self.actors.shared_inbox)
+                updates.append(
+                    self.outbox.prepare(
+                        actor, "Update", document, now, source="actor", to=[AS_PUBLIC]
+                    )
+                )
+
+        def record(conn) -> int:
+            inboxes = peers_store.list_peer_inboxes(conn)
+            for update in updates:
+                self.outbox.enqueue(conn, update, inboxes, public=False, now=now)
+            node_state_store.put_node_state(conn, "key_fingerprint", current)
+            return len(inboxes) * len(updates)
+
+        queued = await self.db.write("announce_rotated_keys", record)
+        self.outbox.wake()
+        return queued
 
     async def stop(self) -> None:
         await self.worker.stop()

@@ -526,6 +526,20 @@ def _posts_calendar_tokens(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0004_node_state")
+def _node_state(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- Small facts the node remembers about itself, e.g. the fingerprint of the keys it
+        -- last announced (a change means the keys were rotated: tell the peers).
+        CREATE TABLE node_state (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )
+
+
 def known_migration_names() -> list[str]:
     return [m.name for m in migrations._migrations]
 

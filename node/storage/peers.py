@@ -152,3 +152,13 @@ def is_followed_host(conn: sqlite3.Connection, host: str) -> bool:
         (host,),
     ).fetchone()
     return row is not None
+
+
+def list_peer_inboxes(conn: sqlite3.Connection) -> list[str]:
+    """Where every server we federate with receives: followers' and followed actors' inboxes
+    (shared inboxes where they have one), each once."""
+    rows = conn.execute(
+        "SELECT DISTINCT coalesce(a.shared_inbox, a.inbox) FROM follows f"
+        " JOIN remote_actors a ON a.uri = f.remote_actor WHERE f.state = 'accepted'"
+    ).fetchall()
+    return [row[0] for row in rows]

@@ -71,6 +71,7 @@ class FederatedNode:
     data_dir: Path
     server: TestServer
     client: TestClient
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def app(self):
@@ -143,9 +144,18 @@ class Network:
         server = TestServer(app, host="127.0.0.1", port=port)
         client = TestClient(server)
         await client.start_server()
-        node = FederatedNode(name, port, data_dir, server, client)
+        node = FederatedNode(name, port, data_dir, server, client, env)
         self.nodes.append(node)
         return node
+
+    async def restart(self, node: FederatedNode) -> None:
+        """Stop the node's app and start a new one on the same data and port (keys re-read)."""
+        await node.client.close()
+        config = load_config(node.data_dir, env=node.env)
+        app = create_app(config, trace_configs=[self.traffic.trace_config()])
+        node.server = TestServer(app, host="127.0.0.1", port=node.port)
+        node.client = TestClient(node.server)
+        await node.client.start_server()
 
     async def settle(self, rounds: int = 50) -> None:
         """Process and deliver on every node until no node has anything left to do now."""

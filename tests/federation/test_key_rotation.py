@@ -1,0 +1,86 @@
+"""`quartier admin keys rotate`: the node announces its new keys, and a peer that missed the
+announcement re-fetches the key once when a signature stops verifying."""
+
+from __future__ import annotations
+
+import asyncio
+
+from node.__main__ import main as quartier
+from node.models import Role
+from node.services.announcements import AnnouncementDraft
+from node.storage import city_messages as city_messages_store
+from node.storage import remote_actors as remote_actors_store
+
+PASSWORD = "correct horse battery"
+
+
+async def setup(network):
+    city = await network.node("mons", city=True)
+    await city.register.create_neighbourhood("Centre")
+    nimy = await network.node("nimy")
+    await nimy.register.create_neighbourhood("Nimy")
+    await city.peering.set_host_policy(nimy.host, "allow")
+    await nimy.peering.follow_city(f"city@{city.host}", None)
+    await network.settle()
+    return city, nimy
+
+
+async def cached_city_key(nimy, city) -> str:
+    found = await nimy.federation.db.read(
+        "key", remote_actors_store.get_key_by_id, f"{city.city_uri}#main-key"
+    )
+    return found[1]
+
+
+async def rotate(city) -> None:
+    code = await asyncio.to_thread(
+        quartier, ["admin", "keys", "rotate", "--data", str(city.data_dir)]
+    )
+    assert code == 0
+
+
+async def test_rotated_keys_are_announced_and_used(network):
+    city, nimy = await setup(network)
+    old_key = await cached_city_key(nimy, city)
+
+    await rotate(city)
+    await network.restart(city)  # on start the city sends Update{actor} to its peers
+    await network.settle()
+
+    assert await cached_city_key(nimy, city) != old_key
+    assert (city.data_dir / "keys" / "retired").is_dir()
+    staff = await city.accounts.create_user("s@m.example", "S", Role.CITY_STAFF, None, PASSWORD)
+    announcement = await city.announcements.publish(
+        staff,
+        AnnouncementDraft(title="Signed anew", body="With the new key.", all_neighbourhoods=True),
+    )
+    await network.settle()
+    copies = await nimy.federation.db.read(
+        "count", city_messages_store.count_city_messages, announcement.object_uri
+    )
+    assert copies == 1
+
+
+async def test_a_peer_that_missed_the_update_refetches_the_key_once(network):
+    city, nimy = await setup(network)
+    old_key = await cached_city_key(nimy, city)
+    await rotate(city)
+    await network.restart(city)
+    # The Update is lost: the city's queue is emptied before delivery
+    await city.federation.db.write(
+        "drop", lambda conn: conn.execute("DELETE FROM deliveries WHERE state = 'pending'")
+    )
+    staff = await city.accounts.create_user("s@m.example", "S", Role.CITY_STAFF, None, PASSWORD)
+    announcement = await city.announcements.publish(
+        staff,
+        AnnouncementDraft(
+            title="After rotation", body="Signed with the new key.", all_neighbourhoods=True
+        ),
+    )
+    await network.settle()
+    # Nimy's cached key failed, it fetched the actor again, and accepted the announcement
+    assert await cached_city_key(nimy, city) != old_key
+    copies = await nimy.federation.db.read(
+        "count", city_messages_store.count_city_messages, announcement.object_uri
+    )
+    assert copies == 1
