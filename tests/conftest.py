@@ -16,6 +16,7 @@ from node.config import Config
 from node.models import Role, User
 
 PASSWORD = "correct horse battery"
+ENGLISH = {"Accept-Language": "en"}
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -99,7 +100,8 @@ def node_config(tmp_path: Path) -> Config:
 
 @pytest.fixture
 async def node(aiohttp_client, node_config: Config) -> Node:
-    client = await aiohttp_client(create_app(node_config))
+    # Tests read English; the node's default language (French) is tested on its own.
+    client = await aiohttp_client(create_app(node_config), headers=ENGLISH)
     return Node(node_config, client)
 
 

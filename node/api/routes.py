@@ -12,6 +12,7 @@ from node.api import (
     web_admin,
     web_city,
     web_community,
+    web_federation,
     web_moderation,
     web_posts,
     web_privacy,
@@ -65,6 +66,7 @@ AREA_PAGES = (
     + web_moderation.ROUTES
     + web_privacy.ROUTES
     + web_city.ROUTES
+    + web_federation.ROUTES
 )
 
 

@@ -1,12 +1,19 @@
-"""The city dashboard: what city staff see. Counts only, never resident content."""
+"""The city dashboard: what city staff see and do. Counts only, never resident content."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from aiohttp import web
 
-from node.api.access import CITY, access
-from node.api.app_keys import REGISTER
-from node.api.rendering import render_page
+from node.api.access import CITY, PUBLIC, access
+from node.api.app_keys import ANNOUNCEMENTS, CONFIG, REGISTER, TRANSLATOR_KEY, USER_KEY
+from node.api.rendering import Form, render_page
+from node.errors import N_, InvalidInput
+from node.services.announcements import AnnouncementDraft
+
+ID = r"{id:\d+}"
 
 
 @access(CITY)
@@ -15,4 +22,85 @@ async def city_get(request: web.Request) -> web.Response:
     return await render_page(request, "city/index.html", {"summaries": summaries})
 
 
-ROUTES = (("GET", "/city", city_get),)
+async def _announcements_page(request: web.Request, form: Form, status: int = 200):
+    service = request.app[ANNOUNCEMENTS]
+    return await render_page(
+        request,
+        "city/announcements.html",
+        {
+            "announcements": await service.list(),
+            "neighbourhoods": await request.app[REGISTER].list_neighbourhoods(),
+            "remote_neighbourhoods": await service.remote_neighbourhoods(),
+            "form": form,
+            "checked": set(form.values.get("targets", "").split()),
+            "notice": request.query.get("notice", ""),
+        },
+        status=status,
+    )
+
+
+@access(CITY)
+async def announcements_get(request: web.Request) -> web.Response:
+    return await _announcements_page(request, Form())
+
+
+def _expiry(value: str, timezone: str) -> int | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput({"expires_at": N_("Give the date as day, month and year.")}) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return int(moment.timestamp())
+
+
+@access(CITY)
+async def announcements_post(request: web.Request) -> web.Response:
+    data = await request.post()
+    values = {k: v for k, v in data.items() if isinstance(v, str) and k != "target"}
+    targets = [v for k, v in data.items() if k == "target" and isinstance(v, str)]
+    values["targets"] = " ".join(targets)
+    try:
+        draft = AnnouncementDraft(
+            title=values.get("title", ""),
+            body=values.get("body", ""),
+            urgent=values.get("urgent") == "on",
+            pinned=values.get("pinned") == "on",
+            expires_at=_expiry(values.get("expires_at", ""), request.app[CONFIG].node.timezone),
+            local_neighbourhoods=tuple(
+                int(t.removeprefix("local:"))
+                for t in targets
+                if t.startswith("local:") and t[6:].isdigit()
+            ),
+            remote_neighbourhoods=tuple(t for t in targets if t.startswith("http")),
+            all_neighbourhoods="all" in targets,
+            public=values.get("public") == "on",
+        )
+        await request.app[ANNOUNCEMENTS].publish(request[USER_KEY], draft)
+    except InvalidInput as exc:
+        form = Form.from_error(values, exc, request[TRANSLATOR_KEY])
+        return await _announcements_page(request, form, 400)
+    raise web.HTTPSeeOther("/city/announcements?notice=published")
+
+
+@access(CITY)
+async def announcement_withdraw_post(request: web.Request) -> web.Response:
+    await request.app[ANNOUNCEMENTS].withdraw(request[USER_KEY], int(request.match_info["id"]))
+    raise web.HTTPSeeOther("/city/announcements?notice=withdrawn")
+
+
+@access(PUBLIC)
+async def public_announcement_get(request: web.Request) -> web.Response:
+    announcement = await request.app[ANNOUNCEMENTS].public(request.match_info["uuid"])
+    return await render_page(request, "city/public_announcement.html", {"a": announcement})
+
+
+ROUTES = (
+    ("GET", "/city", city_get),
+    ("GET", "/city/announcements", announcements_get),
+    ("POST", "/city/announcements", announcements_post),
+    ("POST", f"/city/announcements/{ID}/withdraw", announcement_withdraw_post),
+    ("GET", r"/announcements/{uuid:[0-9a-f-]{36}}", public_announcement_get),
+)

@@ -203,7 +203,7 @@ class Announcements:
             "name": draft.title,
             "content": body_html,
             "published": iso_now(now),
-            "url": f"{self._config.base_url}/city/announcements/{object_uri.rsplit('/', 1)[1]}",
+            "url": f"{self._config.base_url}/announcements/{object_uri.rsplit('/', 1)[1]}",
             "to": to,
             "cc": [city.followers],
             "quartier:urgent": draft.urgent,
@@ -265,6 +265,21 @@ class Announcements:
             user.neighbourhood_id,
             int(self._clock()),
         )
+
+    async def public(self, uuid: str) -> Announcement:
+        """A live announcement the city made public, for anyone (e.g. from Mastodon)."""
+        uri = self._federation.actors.object_uri(uuid)
+
+        def read(conn):
+            published = activities_store.get_federated_object(conn, uri)
+            if published is None or not published[2]:
+                return None
+            return announcements_store.get_announcement_by_object_uri(conn, uri)
+
+        found = await self._db.read("public_announcement", read)
+        if found is None or found.withdrawn_at is not None:
+            raise NotFound(N_("There is no such announcement."))
+        return found
 
     async def list(self) -> list[Announcement]:
         return await self._db.read("list_announcements", announcements_store.list_announcements)

@@ -104,3 +104,10 @@ def get_announcement_by_id(conn: sqlite3.Connection, announcement_id: int) -> An
 def list_announcements(conn: sqlite3.Connection, limit: int = 100) -> list[Announcement]:
     rows = conn.execute("SELECT * FROM announcements ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
     return [_announcement(row, _targets(conn, row["id"])) for row in rows]
+
+
+def get_announcement_by_object_uri(
+    conn: sqlite3.Connection, object_uri: str
+) -> Announcement | None:
+    row = conn.execute("SELECT * FROM announcements WHERE object_uri = ?", (object_uri,)).fetchone()
+    return _announcement(row, _targets(conn, row["id"])) if row else None
