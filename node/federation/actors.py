@@ -22,7 +22,9 @@ ACTOR_CONTEXT = [
     "https://w3id.org/security/v1",
     "https://www.w3.org/ns/cid/v1",
 ]
-ACTIVITY_CONTEXT = "https://www.w3.org/ns/activitystreams"
+# Our extension terms (quartier:urgent, quartier:pinned, ...) live in our own namespace.
+QUARTIER_NAMESPACE = "https://w3id.org/quartier/ns#"
+ACTIVITY_CONTEXT = ["https://www.w3.org/ns/activitystreams", {"quartier": QUARTIER_NAMESPACE}]
 AP_PREFIX = "/ap"
 INSTANCE = "actor"
 CITY_PATH = "city"

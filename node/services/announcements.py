@@ -284,6 +284,96 @@ class Announcements:
     async def list(self) -> list[Announcement]:
         return await self._db.read("list_announcements", announcements_store.list_announcements)
 
+    async def edit(
+        self,
+        author: User,
+        announcement_id: int,
+        title: str,
+        body: str,
+        urgent: bool,
+        pinned: bool,
+        expires_at: int | None,
+    ) -> Announcement:
+        """Change an announcement everywhere it went: locally at once, remotely by `Update`."""
+        city = self._city()
+        current = await self.get(announcement_id)
+        if current.withdrawn_at is not None:
+            raise InvalidInput({"title": N_("A withdrawn announcement cannot be edited.")})
+        draft = self._check(
+            AnnouncementDraft(
+                title=title,
+                body=body,
+                urgent=urgent,
+                pinned=pinned,
+                expires_at=expires_at,
+                all_neighbourhoods=True,  # targets are kept as they were; only checked non-empty
+            )
+        )
+        now = self._clock()
+        remote_targets = [t for t in current.targets if not t.startswith("local:")]
+        local_ids = [int(t[6:]) for t in current.targets if t.startswith("local:")]
+        body_html = render_markdown(draft.body)
+        published = await self._db.read(
+            "get_federated_object", activities_store.get_federated_object, current.object_uri
+        )
+        public = bool(published and published[2])
+        to = remote_targets + ([AS_PUBLIC] if public else [])
+        note = self._note(current.object_uri, draft, body_html, now, to, remote_targets)
+        note["published"] = iso_now(current.created_at)
+        note["updated"] = iso_now(now)
+        update = (
+            self._federation.outbox.prepare(
+                city,
+                "Update",
+                note,
+                now,
+                source="announcement",
+                to=to,
+                cc=[city.followers],
+                audience=remote_targets or None,
+            )
+            if (remote_targets or public)
+            else None
+        )
+        followers = await self._db.read(
+            "list_city_followers", peers_store.list_follows, "inbound", "accepted", city.key
+        )
+        inboxes = {
+            f.actor.delivery_inbox
+            for f in followers
+            if f.actor is not None
+            and (f.actor.uri in remote_targets or (public and f.actor.type != "Group"))
+        }
+
+        def store(conn) -> None:
+            announcements_store.update_announcement(
+                conn,
+                announcement_id,
+                title=draft.title,
+                body=draft.body,
+                body_html=body_html,
+                urgent=draft.urgent,
+                pinned=draft.pinned,
+                expires_at=draft.expires_at,
+                now=int(now),
+            )
+            self._deliver_locally(conn, note, current.object_uri, draft, body_html, local_ids, now)
+            activities_store.put_federated_object(
+                conn,
+                current.object_uri,
+                "Note",
+                "announcement",
+                announcement_id,
+                json.dumps(note, ensure_ascii=False),
+                public,
+            )
+            if update is not None:
+                self._federation.outbox.enqueue(conn, update, inboxes, public, now)
+
+        await self._db.write("edit_announcement", store)
+        self._federation.outbox.wake()
+        return await self.get(announcement_id)
+
     async def withdraw(self, author: User, announcement_id: int) -> None:
         """Take an announcement back everywhere: locally at once, remotely with a Delete."""
         city = self._city()

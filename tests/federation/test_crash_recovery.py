@@ -268,7 +268,7 @@ async def test_city_killed_mid_fan_out_delivers_each_inbox_exactly_once_after_re
                 headers={"Authorization": f"Bearer {token}"},
             ) as response:
                 assert response.status == 201, await response.text()
-            await asyncio.wait_for(receivers.held.wait(), 60)
+            await asyncio.wait_for(receivers.held.wait(), 180)
 
         # Mid-fan-out: SIGKILL
         city.kill()
@@ -279,7 +279,7 @@ async def test_city_killed_mid_fan_out_delivers_each_inbox_exactly_once_after_re
         # Restart: the queue survived, the rest goes out
         city.start()
         await city.wait_healthy()
-        await asyncio.wait_for(receivers.complete.wait(), 60)
+        await asyncio.wait_for(receivers.complete.wait(), 180)
         assert receivers.creates_per_inbox() == [1] * FOLLOWERS
         assert receivers.raw_creates >= FOLLOWERS
     finally:

@@ -107,12 +107,27 @@ async def test_city_announcement_reaches_one_then_both_neighbourhood_nodes_once(
         )
         assert copies == 1
 
+    # An edit reaches the same neighbourhoods as an Update; a withdrawal as a Delete
+    await city.announcements.edit(
+        staff, second.id, "Neighbours' day on 31 May", "Moved by a day.", False, False, None
+    )
+    await network.settle()
+    for node, slug in ((nimy, "nimy"), (havre, "havre"), (city, "centre")):
+        titles = [m.title for m in await city_messages_of(node, slug)]
+        assert "Neighbours' day on 31 May" in titles and "Neighbours' day on 30 May" not in titles
+
     # Residents see it on their neighbourhood's node
     resident = await nimy.accounts.create_user(
         "anne@nimy.example", "Anne", Role.RESIDENT, "nimy", PASSWORD
     )
     shown = await nimy.announcements.for_resident(resident)
-    assert {m.title for m in shown} == {"Road works on Rue de Nimy", "Neighbours' day on 30 May"}
+    assert {m.title for m in shown} == {"Road works on Rue de Nimy", "Neighbours' day on 31 May"}
+
+    await city.announcements.withdraw(staff, second.id)
+    await network.settle()
+    for node, slug in ((nimy, "nimy"), (havre, "havre"), (city, "centre")):
+        titles = [m.title for m in await city_messages_of(node, slug)]
+        assert "Neighbours' day on 31 May" not in titles
 
 
 async def test_unapproved_node_stays_pending_and_gets_nothing(network):
