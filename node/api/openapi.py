@@ -53,7 +53,9 @@ def build_openapi(registry: SchemaRegistry, version: str) -> dict[str, Any]:
             ("401", "No valid token"),
             ("403", "Not allowed for this role"),
             ("404", "Not found"),
+            ("409", "Conflicts with what exists"),
             ("422", "Invalid input"),
+            ("429", "Too many requests"),
         ):
             responses[status] = {
                 "description": text,

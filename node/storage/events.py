@@ -133,8 +133,7 @@ def get_calendar_token_created_at(conn: sqlite3.Connection, user_id: int) -> int
 
 def get_user_by_calendar_token(conn: sqlite3.Connection, token_hash: str) -> User | None:
     row = conn.execute(
-        "SELECT u.* FROM calendar_tokens t JOIN users u ON u.id = t.user_id"
-        " WHERE t.token_hash = ?",
+        "SELECT u.* FROM calendar_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
         (token_hash,),
     ).fetchone()
     return _user(row) if row else None

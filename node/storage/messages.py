@@ -77,7 +77,7 @@ def put_message(
 def list_messages_by_pair(
     conn: sqlite3.Connection, user_id: int, other_id: int, limit: int = 500
 ) -> list[Message]:
-    """The latest `limit` messages between two people that `user_id` has not hidden, oldest first."""
+    """The latest `limit` messages of two people that `user_id` has not hidden, oldest first."""
     rows = conn.execute(
         "SELECT * FROM ("
         " SELECT * FROM messages WHERE sender_id = ? AND recipient_id = ? AND hidden_for_sender = 0"

@@ -59,8 +59,12 @@ def put_photo(
     return Photo(cur.lastrowid, post_id, position, file_name, thumb_name, width, height)
 
 
-def delete_photos(conn: sqlite3.Connection, post_id: int, photo_ids: list[int] | None) -> list[Photo]:
+def delete_photos(
+    conn: sqlite3.Connection, post_id: int, photo_ids: list[int] | None
+) -> list[Photo]:
     """Remove some (or, with None, all) photos of a post; return them so files can go too."""
-    photos = [p for p in list_photos_by_post(conn, post_id) if photo_ids is None or p.id in photo_ids]
+    photos = [
+        p for p in list_photos_by_post(conn, post_id) if photo_ids is None or p.id in photo_ids
+    ]
     conn.executemany("DELETE FROM post_photos WHERE id = ?", [(p.id,) for p in photos])
     return photos

@@ -18,8 +18,8 @@ from node.models.posts import (
     FeedPage,
     FeedVisit,
     HelpRequestCounts,
-    NewPost,
     Neighbour,
+    NewPost,
     OfferKind,
     Post,
     PostEvent,
@@ -373,13 +373,14 @@ def list_helper_candidates_by_post(
 
 
 def list_neighbours_by_name(
-    conn: sqlite3.Connection, neighbourhood_id: int, name: str
+    conn: sqlite3.Connection, neighbourhood_id: int, name: str, except_id: int | None = None
 ) -> list[Neighbour]:
     """Active residents and moderators of a neighbourhood with this display name (any case)."""
     rows = conn.execute(
         "SELECT id, display_name FROM users WHERE neighbourhood_id = ? AND status = 'active'"
-        " AND role IN ('resident', 'moderator') AND display_name = ? COLLATE NOCASE",
-        (neighbourhood_id, name),
+        " AND role IN ('resident', 'moderator') AND display_name = ? COLLATE NOCASE"
+        " AND id IS NOT ?",
+        (neighbourhood_id, name, except_id),
     ).fetchall()
     return [Neighbour(row[0], row[1]) for row in rows]
 

@@ -10,12 +10,24 @@ import re
 from typing import Any
 
 import aiohttp
+import pytest
+from argon2 import PasswordHasher
 
+from node.services import passwords
 from tests.conftest import PASSWORD, Node
 
 CSRF_COOKIE = "quartier_csrf"
 SESSION_COOKIE = "quartier_session"
 ERROR_FOR = re.compile(r'<p id="field-([\w-]+)-error" class="error-message">(.*?)</p>', re.S)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """Argon2id with its cheapest parameters: the same code paths at a fraction of the CPU, so
+    tests that sign many people in stay fast. (Import this fixture into a test module.)"""
+    monkeypatch.setattr(
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
 
 
 def field_errors(html: str) -> dict[str, str]:
@@ -68,10 +80,12 @@ class Browser:
         assert token, "the node set no CSRF cookie"
         return token
 
-    async def post_form(self, path: str, data: dict | None = None, **kwargs: Any):
+    async def post_form(
+        self, path: str, data: dict | None = None, method: str = "POST", **kwargs: Any
+    ):
         """Post a form the way a browser does: with the CSRF token the page carries."""
         form = aiohttp.FormData({**(data or {}), "csrf_token": await self.csrf_token()})
-        return await self.request("POST", path, data=form, **kwargs)
+        return await self.request(method, path, data=form, **kwargs)
 
     async def login(self, email: str, password: str = PASSWORD) -> aiohttp.ClientResponse:
         response = await self.post_form("/login", {"email": email, "password": password})

@@ -11,7 +11,12 @@ import pytest
 from pypdf import PdfReader
 
 from node.models import Role
-from tests.api.browser import Browsers, field_errors, input_value
+from tests.api.browser import (
+    Browsers,
+    field_errors,
+    input_value,
+    quick_password_hashing,  # noqa: F401 (autouse)
+)
 from tests.conftest import register_csv
 
 PROBLEM_ROW = re.compile(r'<tr><td class="numeric">(\d+)</td><td>(.*?)</td></tr>')
@@ -196,6 +201,29 @@ async def test_the_letters_pdf_has_one_page_per_household(node, admin):
     # And a household whose code was revoked gets no letter
     await node.register.revoke_code(items[0].household.id)
     assert _pages(await (await admin.get("/admin/letters.pdf")).read()) == 2
+
+
+async def test_odd_query_values_get_a_page_not_a_crash(node, admin):
+    # Given a household, and an admin who follows mangled or hand-edited links
+    await node.register.create_neighbourhood("Centre")
+    await node.register.import_register(
+        register_csv([("Grand-Place", "1", "", "7000", "Mons", "centre")])
+    )
+    huge = "9" * 25
+    paths = [
+        "/admin/households?page=two",
+        "/admin/households?page=²",
+        f"/admin/households?page={huge}",
+        f"/admin/households?neighbourhood={huge}",
+        "/admin/letters.pdf?household=²",
+        f"/admin/letters.pdf?neighbourhood={huge}",
+    ]
+
+    # When they open them
+    crashed = [path for path in paths if (await admin.get(path)).status >= 500]
+
+    # Then each gets a page (or a clear 4xx), never "something went wrong on our side"
+    assert crashed == []
 
 
 async def test_letters_without_any_household_say_so(node, admin):

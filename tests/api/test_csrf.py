@@ -6,7 +6,11 @@ import aiohttp
 import pytest
 
 from node.models import Role
-from tests.api.browser import SESSION_COOKIE, Browsers
+from tests.api.browser import (
+    SESSION_COOKIE,
+    Browsers,
+    quick_password_hashing,  # noqa: F401 (autouse)
+)
 from tests.conftest import register_csv
 
 EXPIRED = "This form has expired. Go back, reload the page and send it again."

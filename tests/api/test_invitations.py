@@ -9,7 +9,13 @@ import pytest
 
 from node.models import Role, UserStatus
 from node.services.invitation_codes import format_code
-from tests.api.browser import SESSION_COOKIE, Browsers, field_errors, input_value
+from tests.api.browser import (
+    SESSION_COOKIE,
+    Browsers,
+    field_errors,
+    input_value,
+    quick_password_hashing,  # noqa: F401 (autouse)
+)
 from tests.conftest import PASSWORD, register_csv
 
 REPLACED = (
@@ -269,27 +275,31 @@ async def test_a_declined_request_cannot_sign_in(node, browsers, household):
     assert (await node.accounts.user_by_email("no@example.org")).status is UserStatus.DECLINED
 
 
-async def test_asking_to_join_with_missing_fields_keeps_what_was_typed(node, browsers, household):
-    # Given someone who forgets to choose a neighbourhood
-    response = await browsers.open().post_form(
-        "/join",
-        {
-            "neighbourhood": "",
-            "address": "Rue de Nimy 40, 7000 Mons",
-            "message": "Hello",
-            "display_name": "Newcomer",
-            "email": "newcomer@example.org",
-            "password": PASSWORD,
-            "password_confirmation": PASSWORD,
-        },
-    )
+async def test_asking_to_join_without_a_valid_neighbourhood_keeps_what_was_typed(
+    node, browsers, household
+):
+    # A neighbourhood left unchosen, or mangled on its way (a digit-like symbol, an absurd id)
+    for neighbourhood in ["", "²", "9" * 25]:
+        # Given someone whose form arrives without a neighbourhood the node knows
+        response = await browsers.open().post_form(
+            "/join",
+            {
+                "neighbourhood": neighbourhood,
+                "address": "Rue de Nimy 40, 7000 Mons",
+                "message": "Hello",
+                "display_name": "Newcomer",
+                "email": "newcomer@example.org",
+                "password": PASSWORD,
+                "password_confirmation": PASSWORD,
+            },
+        )
 
-    # Then the form says so beside the field and keeps everything else but the passwords
-    html = await response.text()
-    assert response.status == 400
-    assert field_errors(html) == {"neighbourhood": "Choose the neighbourhood you live in."}
-    assert input_value(html, "address") == "Rue de Nimy 40, 7000 Mons"
-    assert input_value(html, "email") == "newcomer@example.org"
-    assert input_value(html, "password") is None
-    assert ">Hello</textarea>" in html
+        # Then the form asks for it beside the field and keeps all but the passwords
+        html = await response.text()
+        assert response.status == 400, neighbourhood
+        assert field_errors(html) == {"neighbourhood": "Choose the neighbourhood you live in."}
+        assert input_value(html, "address") == "Rue de Nimy 40, 7000 Mons"
+        assert input_value(html, "email") == "newcomer@example.org"
+        assert input_value(html, "password") is None
+        assert ">Hello</textarea>" in html
     assert await node.accounts.user_by_email("newcomer@example.org") is None

@@ -12,7 +12,13 @@ from node.models import Role, UserStatus
 from node.services.accounts import NewAccount
 from node.services.rate_limits import SlidingWindowLimiter
 from node.storage import users as users_store
-from tests.api.browser import SESSION_COOKIE, Browsers, field_errors, input_value
+from tests.api.browser import (
+    SESSION_COOKIE,
+    Browsers,
+    field_errors,
+    input_value,
+    quick_password_hashing,  # noqa: F401 (autouse)
+)
 from tests.conftest import PASSWORD, Node, make_config
 
 WRONG = "The e-mail address or the password is not right."
@@ -106,6 +112,35 @@ async def test_signing_in_returns_to_the_page_asked_for_but_never_to_another_sit
     # Then the first returns to that page, the second to their home page
     assert back.headers["Location"] == "/account/tokens"
     assert away.headers["Location"] == "/admin"
+
+
+async def test_a_sign_in_link_cannot_send_anyone_to_another_site(node, browsers):
+    # Given phishing links to the node's sign-in page, whose `next` leads elsewhere
+    await node.user(Role.ADMIN, "admin@example.org")
+    landed = {}
+    for next_page in [
+        "https://evil.example/",
+        "/\\evil.example/",
+        "/\t/evil.example/",  # browsers drop the tab, reading //evil.example/
+        "/\r\n/evil.example/",
+    ]:
+        browser = browsers.open()
+        page = await browser.get("/login", params={"next": next_page})
+        carried = input_value(await page.text(), "next")
+
+        # When someone signs in through one
+        response = await browser.post_form(
+            "/login", {"email": "admin@example.org", "password": PASSWORD, "next": carried or ""}
+        )
+        assert response.status == 303
+        landed[next_page] = response.headers["Location"]
+
+    # Then every one of them stays on the node: a path, never //host or another scheme
+    assert {
+        next_page: location
+        for next_page, location in landed.items()
+        if not location.startswith("/") or location.startswith("//")
+    } == {}
 
 
 async def test_a_wrong_password_is_shown_beside_the_field_and_keeps_the_email(node, browsers):
