@@ -44,7 +44,7 @@ from node.bootstrap import migrate_database
 from node.config import Config
 from node.federation.keys import load_keys
 from node.federation.runtime import Federation
-from node.schemas import SchemaRegistry
+from node.schema_registry import SchemaRegistry
 from node.services.accounts import Accounts
 from node.services.announcements import Announcements
 from node.services.directory import Directory

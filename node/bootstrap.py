@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from node.config import CONFIG_FILE_NAME, Config, config_from_mapping, render_config_toml
 from node.federation.keys import generate_keys
-from node.storage.database import open_connection
+from node.storage.database import DatabaseError, open_connection
 from node.storage.migrations import apply_migrations
 
 
@@ -32,8 +33,13 @@ def init_node(data_dir: Path, base_url: str, name: str) -> Config:
 
 def migrate_database(path: Path) -> list[str]:
     """Apply pending migrations on a short-lived connection; return what was applied."""
-    conn = open_connection(path)
+    try:
+        conn = open_connection(path)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open the database {path}: {exc}") from None
     try:
         return apply_migrations(conn)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not a Quartier database ({exc})") from None
     finally:
         conn.close()

@@ -106,7 +106,7 @@ class ServerSettings:
     port: int = setting(8080, "TCP port to listen on.", _port)
     trust_forwarded_headers: bool = setting(
         False,
-        "Trust X-Forwarded-For/-Proto from a reverse proxy (only behind one you control).",
+        "Take the client address from X-Forwarded-For (only behind a proxy you control).",
     )
     max_upload_mb: float = setting(
         10.0, "Largest request body accepted (address registers, photos), in MiB.", _positive

@@ -8,17 +8,8 @@ from node.api.access import MODERATORS, RESIDENTS, SIGNED_IN, access
 from node.api.app_keys import MODERATION, PRIVACY, USER_KEY
 from node.api.feed_refresh import refresh_feed
 from node.api.operations import Operation, json_body
-from node.errors import N_, InvalidInput
+from node.api.params import query_int
 from node.models.moderation import HouseRules, ItemKind, LogEntry, Member, ReportedItem
-
-
-def _int_param(request: web.Request, name: str) -> int | None:
-    raw = request.query.get(name, "")
-    if raw == "":
-        return None
-    if not raw.isdigit():
-        raise InvalidInput({name: (N_("%(name)s must be a whole number."), {"name": name})})
-    return int(raw)
 
 
 def _reported_item_json(item: ReportedItem) -> dict:
@@ -121,7 +112,7 @@ async def comment_report(request: web.Request) -> web.Response:
 @access(MODERATORS)
 async def reports_list(request: web.Request) -> web.Response:
     items = await request.app[MODERATION].queue(
-        request[USER_KEY], _int_param(request, "neighbourhood")
+        request[USER_KEY], query_int(request, "neighbourhood")
     )
     return web.json_response([_reported_item_json(item) for item in items])
 
@@ -154,7 +145,7 @@ async def comment_moderate(request: web.Request) -> web.Response:
 @access(MODERATORS)
 async def members_list(request: web.Request) -> web.Response:
     page = await request.app[MODERATION].members(
-        request[USER_KEY], _int_param(request, "neighbourhood"), _int_param(request, "page") or 1
+        request[USER_KEY], query_int(request, "neighbourhood"), query_int(request, "page") or 1
     )
     return _paged([_member_json(m) for m in page.items], page.total)
 
@@ -187,7 +178,7 @@ async def rules_put(request: web.Request) -> web.Response:
 @access(MODERATORS)
 async def log_list(request: web.Request) -> web.Response:
     page = await request.app[MODERATION].log(
-        request[USER_KEY], _int_param(request, "neighbourhood"), _int_param(request, "page") or 1
+        request[USER_KEY], query_int(request, "neighbourhood"), query_int(request, "page") or 1
     )
     return _paged([_log_json(e) for e in page.items], page.total)
 

@@ -7,7 +7,7 @@ from aiohttp import web
 from node.api.access import ADMIN, RESIDENTS, access
 from node.api.app_keys import POSTS, USER_KEY
 from node.api.operations import Operation, json_body
-from node.api.post_params import int_or_none, path_id
+from node.api.params import int_or_none, path_id
 from node.errors import N_, InvalidInput
 from node.models.posts import Comment, FeedItem, FeedView, Post, PostPage, RsvpSummary
 from node.services.post_drafts import PostDraft

@@ -11,7 +11,7 @@ from node.api.metrics import Metrics
 from node.config import Config
 from node.federation.runtime import Federation
 from node.models import User
-from node.schemas import SchemaRegistry
+from node.schema_registry import SchemaRegistry
 from node.services.accounts import Accounts
 from node.services.announcements import Announcements
 from node.services.directory import Directory

@@ -8,6 +8,7 @@ from aiohttp import web
 from node.api.access import ADMIN, CITY, MODERATORS, SIGNED_IN, access
 from node.api.app_keys import ACCOUNTS, CONFIG, REGISTER, USER_KEY
 from node.api.operations import Operation, json_body
+from node.api.params import MAX_PAGE, query_int
 from node.errors import N_, InvalidInput
 from node.models import ApiToken, HouseholdInvitation, Role, User
 
@@ -50,15 +51,6 @@ def _token_json(token: ApiToken, secret: str | None = None) -> dict:
     if secret:
         body["secret"] = secret
     return body
-
-
-def _int_param(request: web.Request, name: str) -> int | None:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit():
-        raise InvalidInput({name: (N_("%(name)s must be a whole number."), {"name": name})})
-    return int(raw)
 
 
 @access(SIGNED_IN)
@@ -107,9 +99,9 @@ async def addresses_import(request: web.Request) -> web.Response:
 
 @access(ADMIN)
 async def households_list(request: web.Request) -> web.Response:
-    page = _int_param(request, "page") or 1
+    page = min(query_int(request, "page") or 1, MAX_PAGE)
     items, total = await request.app[REGISTER].household_page(
-        _int_param(request, "neighbourhood"), request.query.get("q", "")[:100], max(1, page), 100
+        query_int(request, "neighbourhood"), request.query.get("q", "")[:100], page, 100
     )
     response = web.json_response([_household_json(item) for item in items])
     response.headers["X-Total-Count"] = str(total)
@@ -130,7 +122,7 @@ async def household_code_revoke(request: web.Request) -> web.Response:
 
 @access(ADMIN)
 async def letters_pdf(request: web.Request) -> web.Response:
-    pdf = await request.app[REGISTER].letters_pdf(_int_param(request, "neighbourhood"))
+    pdf = await request.app[REGISTER].letters_pdf(query_int(request, "neighbourhood"))
     return web.Response(body=pdf, content_type="application/pdf")
 
 
@@ -265,7 +257,7 @@ OPERATIONS: tuple[Operation, ...] = (
         users_create,
         "Create an account; the answer holds a link to choose its password",
         request_schema="api/user-create",
-        response_schema="api/user",
+        response_schema="api/user-created",
         status=201,
     ),
     Operation(

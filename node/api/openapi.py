@@ -9,7 +9,7 @@ from aiohttp import web
 from node.api.access import PUBLIC, access
 from node.api.api_index import ALL_OPERATIONS
 from node.api.app_keys import SCHEMAS
-from node.schemas import SchemaRegistry
+from node.schema_registry import SchemaRegistry
 
 _PROBLEM = {"$ref": "#/components/schemas/problem"}
 

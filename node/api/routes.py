@@ -18,9 +18,8 @@ from node.api import (
     web_privacy,
 )
 from node.api.api_index import ALL_OPERATIONS
+from node.api.params import ID
 from node.api.rendering import STATIC_DIR
-
-ID = r"{id:\d+}"
 
 PAGES = (
     ("GET", "/", web_account.home_get),

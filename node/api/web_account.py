@@ -7,6 +7,7 @@ from aiohttp import web
 from node.api.access import PUBLIC, SIGNED_IN, access
 from node.api.app_keys import ACCOUNTS, CONFIG, REGISTER, TRANSLATOR_KEY, USER_KEY
 from node.api.middlewares import LANGUAGE_COOKIE, SESSION_COOKIE, client_address
+from node.api.params import int_or_none
 from node.api.rendering import Form, form_values, render_page
 from node.config import SUPPORTED_LOCALES
 from node.errors import InvalidInput, NotFound, TooManyRequests
@@ -24,10 +25,17 @@ def _home_of(user: User) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: never let `next` send someone to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only same-site paths: never let `next` send someone to another site.
+
+    Browsers and aiohttp drop tabs and newlines from a Location and treat a backslash as a
+    slash, so "/\t/evil.example" would become "//evil.example": refuse all of those."""
+    if not target or not target.startswith("/") or len(target) > 2000:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ch == "\\" for ch in target):
+        return None
+    if target.startswith("//"):
+        return None
+    return target
 
 
 async def _sign_in(request: web.Request, user: User, target: str) -> web.Response:
@@ -152,7 +160,7 @@ async def join_post(request: web.Request) -> web.Response:
     neighbourhood = values.get("neighbourhood", "")
     try:
         await request.app[ACCOUNTS].request_to_join(
-            int(neighbourhood) if neighbourhood.isdigit() else None,
+            int_or_none(neighbourhood),
             values.get("address", ""),
             values.get("message", ""),
             NewAccount(

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from node.api.access import ADMIN, access
 from node.api.app_keys import POSTS, TRANSLATOR_KEY, USER_KEY
-from node.api.post_params import int_or_none
+from node.api.params import int_or_none
 from node.api.rendering import Form, render_page
 from node.errors import N_, InvalidInput
 

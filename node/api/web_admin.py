@@ -6,6 +6,7 @@ from aiohttp import web
 
 from node.api.access import ADMIN, SIGNED_IN, access
 from node.api.app_keys import ACCOUNTS, CONFIG, REGISTER, TRANSLATOR_KEY, USER_KEY
+from node.api.params import int_or_none, positive_int
 from node.api.rendering import Form, form_values, render_page
 from node.errors import N_, Conflict, InvalidInput, NotFound
 from node.models import Role
@@ -92,10 +93,9 @@ async def households_get(request: web.Request) -> web.Response:
     register = request.app[REGISTER]
     neighbourhoods = await register.list_neighbourhoods()
     selected = request.query.get("neighbourhood", "")
-    neighbourhood_id = int(selected) if selected.isdigit() else None
+    neighbourhood_id = int_or_none(selected)
     search = request.query.get("q", "").strip()[:100]
-    page = int(request.query.get("page", "1")) if request.query.get("page", "1").isdigit() else 1
-    page = max(1, page)
+    page = positive_int(request.query.get("page"), 1)
     items, total = await register.household_page(neighbourhood_id, search, page)
     return await render_page(
         request,
@@ -135,8 +135,8 @@ async def letters_get(request: web.Request) -> web.Response:
     selected = request.query.get("neighbourhood", "")
     household = request.query.get("household", "")
     pdf = await request.app[REGISTER].letters_pdf(
-        int(selected) if selected.isdigit() else None,
-        [int(household)] if household.isdigit() else None,
+        int_or_none(selected),
+        [household_id] if (household_id := int_or_none(household)) is not None else None,
     )
     return web.Response(
         body=pdf,
@@ -196,11 +196,12 @@ async def users_post(request: web.Request) -> web.Response:
 async def user_reset_link_post(request: web.Request) -> web.Response:
     accounts = request.app[ACCOUNTS]
     user_id = int(request.match_info["id"])
-    token = await accounts.create_reset_link(user_id)
     users = {u.id: u for u in await accounts.staff_users()}
     user = users.get(user_id)
     if user is None:
         raise NotFound(N_("There is no such account."))
+    # Only now: making a link cancels the account's earlier ones.
+    token = await accounts.create_reset_link(user_id)
     return await _users_page(
         request, Form(), (user, f"{request.app[CONFIG].base_url}/reset/{token}")
     )

@@ -9,11 +9,10 @@ from aiohttp import web
 
 from node.api.access import CITY, PUBLIC, access
 from node.api.app_keys import ANNOUNCEMENTS, CONFIG, REGISTER, TRANSLATOR_KEY, USER_KEY
+from node.api.params import ID
 from node.api.rendering import Form, render_page
 from node.errors import N_, InvalidInput
 from node.services.announcements import AnnouncementDraft
-
-ID = r"{id:\d+}"
 
 
 @access(CITY)

@@ -7,14 +7,13 @@ from aiohttp import web
 
 from node.api.access import RESIDENTS, access
 from node.api.app_keys import DIRECTORY, HELPERS, MESSAGES, NOTIFICATIONS, TRANSLATOR_KEY, USER_KEY
+from node.api.params import ID
 from node.api.rendering import Form, form_values, render_page
 from node.errors import InvalidInput
 from node.models.community import DirectorySettings
 from node.services.helpers_registry import SKILLS
 from node.services.messages import MAX_BODY
 from node.services.notification_texts import describe
-
-ID = r"{id:\d+}"
 
 
 def _id(request: web.Request, name: str = "id") -> int:
@@ -259,7 +258,7 @@ ROUTES = (
     ("GET", f"/messages/{ID}", thread_get),
     ("POST", f"/messages/{ID}", thread_post),
     ("POST", f"/messages/{ID}/delete", conversation_delete_post),
-    ("POST", f"/messages/{ID}/{{message_id:\\d+}}/delete", message_delete_post),
+    ("POST", f"/messages/{ID}/{{message_id:[0-9]{{1,18}}}}/delete", message_delete_post),
     ("GET", "/directory", directory_get),
     ("GET", "/directory/me", directory_me_get),
     ("POST", "/directory/me", directory_me_post),

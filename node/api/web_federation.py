@@ -7,10 +7,9 @@ from aiohttp import web
 
 from node.api.access import ADMIN, access
 from node.api.app_keys import PEERING, REGISTER, TRANSLATOR_KEY
+from node.api.params import ID
 from node.api.rendering import Form, form_values, render_page
 from node.errors import InvalidInput
-
-ID = r"{id:\d+}"
 
 
 async def _page(request: web.Request, form: Form | None = None, status: int = 200):

@@ -7,12 +7,11 @@ from aiohttp import web
 from node.api.access import MODERATORS, RESIDENTS, access
 from node.api.app_keys import ACCOUNTS, MODERATION, TRANSLATOR_KEY, USER_KEY
 from node.api.feed_refresh import refresh_feed
+from node.api.params import ID, int_or_none
 from node.api.rendering import Form, form_values, render_page
 from node.errors import Conflict, InvalidInput
 from node.models import Role
 from node.models.moderation import ItemKind, ReportReason
-
-ID = r"{id:\d+}"
 
 
 def _flash_redirect(path: str, notice: str) -> web.HTTPSeeOther:
@@ -21,8 +20,8 @@ def _flash_redirect(path: str, notice: str) -> web.HTTPSeeOther:
 
 
 def _int_query(request: web.Request, name: str, default: int | None = None) -> int | None:
-    raw = request.query.get(name, "")
-    return int(raw) if raw.isdigit() else default
+    value = int_or_none(request.query.get(name))
+    return default if value is None else value
 
 
 def _neighbourhood_suffix(neighbourhood_id: int | None) -> str:
@@ -259,7 +258,7 @@ async def rules_edit_get(request: web.Request) -> web.Response:
 async def rules_edit_post(request: web.Request) -> web.Response:
     values = await form_values(request)
     raw = values.get("neighbourhood", "")
-    selected = int(raw) if raw.isdigit() else None
+    selected = int_or_none(raw)
     try:
         await request.app[MODERATION].update_rules(
             request[USER_KEY], values.get("body", ""), selected
@@ -293,7 +292,7 @@ async def log_get(request: web.Request) -> web.Response:
 
 ROUTES = (
     ("GET", "/moderation/join-requests", join_requests_get),
-    ("POST", r"/moderation/join-requests/{id:\d+}", join_request_decide_post),
+    ("POST", f"/moderation/join-requests/{ID}", join_request_decide_post),
     ("GET", f"/posts/{ID}/report", post_report_get),
     ("POST", f"/posts/{ID}/report", post_report_post),
     ("GET", f"/comments/{ID}/report", comment_report_get),

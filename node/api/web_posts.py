@@ -16,14 +16,12 @@ from babel.dates import format_datetime
 from node.api import web_adjacency, web_events, web_search
 from node.api.access import RESIDENTS, access
 from node.api.app_keys import CONFIG, POSTS, TRANSLATOR_KEY, USER_KEY
+from node.api.params import ID, int_or_none, path_id
 from node.api.post_labels import label_context
-from node.api.post_params import int_or_none, path_id
 from node.api.rendering import Form, form_values, render_page
 from node.errors import InvalidInput
 from node.models.posts import Category, Post
 from node.services.post_drafts import PostDraft
-
-ID = r"{id:\d+}"
 
 
 @functools.lru_cache(maxsize=16_384)

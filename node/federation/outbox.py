@@ -21,7 +21,7 @@ from node.federation.actors import ACTIVITY_CONTEXT, LocalActor, LocalActors
 from node.federation.egress import EgressGuard, EgressRefused
 from node.federation.integrity_proofs import sign_document
 from node.federation.keys import NodeKeys
-from node.schemas import SchemaRegistry
+from node.schema_registry import SchemaRegistry
 from node.storage import activities as activities_store
 
 SCHEMA_OF = {

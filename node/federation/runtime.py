@@ -20,7 +20,7 @@ from node.federation.policy import FollowPolicy
 from node.federation.processing import InboxProcessor
 from node.federation.remote_fetch import RemoteFetcher, make_session
 from node.federation.signing import CAVAGE, RFC9421, RequestSigner, RequestVerifier
-from node.schemas import SchemaRegistry
+from node.schema_registry import SchemaRegistry
 from node.storage import neighbourhoods as neighbourhoods_store
 from node.storage import node_state as node_state_store
 from node.storage import peers as peers_store

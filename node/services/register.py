@@ -35,7 +35,7 @@ COLUMN_ALIASES = {
     "neighbourhood": ("neighbourhood", "neighborhood", "quartier", "wijk", "buurt", "viertel"),
 }
 REQUIRED_COLUMNS = ("street", "number", "postcode", "municipality", "neighbourhood")
-MAX_PROBLEMS_REPORTED = 50
+EXPECTED_COLUMNS = "street, number, box, postcode, municipality, neighbourhood"
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,11 @@ class RegisterProblem:
     line: int
     message: str  # msgid
     params: dict
+
+
+class CannotPrint(QuartierError):
+    status = 422
+    code = "cannot-print"
 
 
 class InvalidRegister(QuartierError):
@@ -86,6 +91,25 @@ _NUMBER = re.compile(r"^\d[\w/-]{0,19}$")
 _POSTCODE = re.compile(r"^(?=.*\d)[A-Za-z0-9 -]{3,10}$")
 
 
+def _readable_records(reader, problems: list[RegisterProblem]):
+    """The reader's records, stopping with a line-numbered problem at one it cannot read."""
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(
+                RegisterProblem(
+                    reader.line_num,
+                    N_("this line cannot be read: %(reason)s"),
+                    {"reason": str(exc)},
+                )
+            )
+            return
+        yield record
+
+
 def parse_register(
     data: bytes, neighbourhoods: list[Neighbourhood]
 ) -> tuple[list[AddressRow], list[RegisterProblem]]:
@@ -93,20 +117,36 @@ def parse_register(
     text = _decode(data)
     if not text.strip():
         return [], [RegisterProblem(1, N_("The file is empty."), {})]
+    if "\x00" in text:
+        # A workbook (.xlsx, .ods) or another binary file chosen instead of the CSV export.
+        return [], [
+            RegisterProblem(
+                1,
+                N_(
+                    "This is not a CSV file (it looks like a spreadsheet or another binary file). "
+                    "Save the register as CSV and import that. Expected: %(expected)s."
+                ),
+                {"expected": EXPECTED_COLUMNS},
+            )
+        ]
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        return [], [
+            RegisterProblem(
+                1, N_("The header row cannot be read: %(reason)s"), {"reason": str(exc)}
+            )
+        ]
     columns, missing = _header_map(header)
     if missing:
         return [], [
             RegisterProblem(
                 1,
                 N_("The header row lacks the column(s) %(missing)s. Expected: %(expected)s."),
-                {
-                    "missing": ", ".join(missing),
-                    "expected": "street, number, box, postcode, municipality, neighbourhood",
-                },
+                {"missing": ", ".join(missing), "expected": EXPECTED_COLUMNS},
             )
         ]
     by_key = {}
@@ -116,7 +156,7 @@ def parse_register(
     rows: list[AddressRow] = []
     problems: list[RegisterProblem] = []
     seen: dict[str, int] = {}
-    for record in reader:
+    for record in _readable_records(reader, problems):
         line = reader.line_num
         if not any(cell.strip() for cell in record):
             continue
@@ -299,6 +339,12 @@ class Register:
             for item in items
             if item.code
         ]
-        return await asyncio.to_thread(
-            render_invitation_letters, letters, self._node_name, self._base_url
-        )
+        try:
+            return await asyncio.to_thread(
+                render_invitation_letters, letters, self._node_name, self._base_url
+            )
+        except ValueError as exc:
+            # e.g. an address with a character the letter's font cannot print
+            raise CannotPrint(
+                N_("The letters cannot be printed: %(reason)s"), reason=str(exc)
+            ) from None

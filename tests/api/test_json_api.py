@@ -93,7 +93,7 @@ async def api(node, openapi, admin) -> Api:
 def test_the_document_declares_every_operation_and_valid_schemas():
     # Given the document as the node builds it
     from node.api.openapi import build_openapi
-    from node.schemas import SchemaRegistry
+    from node.schema_registry import SchemaRegistry
 
     doc = build_openapi(SchemaRegistry(), "test")
 

@@ -110,7 +110,8 @@ def _my_routes() -> list[tuple[str, str, object]]:
 
 
 def _fill(path: str, ids: dict[str, int]) -> str:
-    path = re.sub(r"\{id(:[^}]*)?\}", str(ids["post"]), path)
+    # The id pattern may hold braces of its own ({id:[0-9]{1,18}})
+    path = re.sub(r"\{id(?::(?:[^{}]|\{[^{}]*\})*)?\}", str(ids["post"]), path)
     if path.startswith(("/photos/", "/api/v1/photos/")):
         path = path.replace(str(ids["post"]), str(ids["photo"]), 1)
     if path.startswith(("/comments/", "/api/v1/comments/")):
