@@ -39,6 +39,8 @@ class MastodonPeer:
     refused: list[str] = field(default_factory=list)
     server: TestServer | None = None
     session: aiohttp.ClientSession | None = None
+    # Lets a test capture what our nodes answer to this peer's fetches.
+    trace_configs: list[aiohttp.TraceConfig] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -76,7 +78,7 @@ class MastodonPeer:
         app.router.add_post("/inbox", self._inbox)
         self.server = TestServer(app, host="127.0.0.1", port=self.port)
         await self.server.start_server()
-        self.session = aiohttp.ClientSession()
+        self.session = aiohttp.ClientSession(trace_configs=self.trace_configs or None)
 
     async def close(self) -> None:
         if self.session:
