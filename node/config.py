@@ -124,9 +124,7 @@ class DatabaseSettings:
 
 @dataclass(frozen=True)
 class SecuritySettings:
-    session_days: int = setting(
-        30, "How long a sign-in lasts, in days.", _positive
-    )
+    session_days: int = setting(30, "How long a sign-in lasts, in days.", _positive)
     login_max_failures: int = setting(
         5, "Failed sign-ins allowed per address and account within the window.", _positive
     )

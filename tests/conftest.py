@@ -15,6 +15,9 @@ from node.bootstrap import init_node
 from node.config import Config
 from node.models import Role, User
 
+# A real local SMTP server (aiosmtpd) for every test that checks e-mail.
+pytest_plugins = ["tests.smtp_server"]
+
 PASSWORD = "correct horse battery"
 ENGLISH = {"Accept-Language": "en"}
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 
 from node.api.access import ADMIN, SIGNED_IN, access
 from node.api.app_keys import ACCOUNTS, CONFIG, REGISTER, TRANSLATOR_KEY, USER_KEY
@@ -63,7 +64,8 @@ async def addresses_post(request: web.Request) -> web.Response:
     data = await request.post()
     upload = data.get("register")
     translator = request[TRANSLATOR_KEY]
-    if upload is None or isinstance(upload, str) or not upload.filename:
+    # No file chosen: browsers send an empty part, which is not a FileField.
+    if not isinstance(upload, FileField) or not upload.filename:
         form = Form({}, {"register": translator.gettext(N_("Choose a CSV file to import."))})
         return await render_page(
             request, "admin/addresses.html", _addresses_context(form=form), status=400

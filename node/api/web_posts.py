@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 from babel.dates import format_datetime
 
 from node.api import web_adjacency, web_events, web_search
@@ -45,8 +46,9 @@ async def _post_form(request: web.Request) -> tuple[dict[str, str], list[bytes],
     limit = request.app[POSTS].photos.max_bytes
     uploads = []
     for field in data.getall("photos", []):
-        if isinstance(field, str) or not field.filename:
-            continue  # a file input left empty
+        # A file input left empty arrives as an empty part: text or bytes, not a FileField.
+        if not isinstance(field, FileField) or not field.filename:
+            continue
         field.file.seek(0)
         # One byte more than allowed is enough to know a photo is too big.
         uploads.append(field.file.read(limit + 1))

@@ -17,8 +17,6 @@ from node.services.notifications import Notifications
 from node.storage.notifications import put_notification
 from tests.api.community_people import person
 
-pytest_plugins = ["tests.smtp_server"]
-
 BRUSSELS = ZoneInfo("Europe/Brussels")
 BASE_URL = "http://127.0.0.1:8080"
 

@@ -58,6 +58,11 @@ async def test_admin_sets_up_the_node_and_a_resident_joins_with_a_letter_code(
     rows = page.locator("table tbody tr")
     assert await rows.count() == 2
 
+    # Importing without choosing a file is explained beside the field
+    await page.goto(f"{base}/admin/addresses")
+    await page.get_by_role("button", name="Import").click()
+    assert await page.locator("#field-register-error").is_visible()
+
     # She imports a 500-address register
     await page.goto(f"{base}/admin/addresses")
     await page.get_by_label("CSV file").set_input_files(
