@@ -113,7 +113,10 @@ XSS_PAYLOADS = {
         "[click me](javascript:window.__xss=1)\n\n"
         '<a href="javascript:window.__xss=1">also me</a>'
     ),
-    "comment": '<iframe srcdoc="<script>parent.__xss=1</script>"></iframe> <b onmouseover="window.__xss=1">hover</b>',
+    "comment": (
+        '<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>'
+        ' <b onmouseover="window.__xss=1">hover</b>'
+    ),
 }
 
 
