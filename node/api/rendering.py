@@ -11,7 +11,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
-from node.api.app_keys import CONFIG, CSRF_KEY, TRANSLATOR_KEY, USER_KEY
+from node.api.app_keys import CONFIG, CSRF_KEY, NOTIFICATIONS, TRANSLATOR_KEY, USER_KEY
 from node.api.i18n import LANGUAGE_NAMES, Translator
 from node.config import SUPPORTED_LOCALES
 from node.errors import InvalidInput
@@ -106,6 +106,13 @@ async def render_page(
     request: web.Request, template: str, context: dict[str, Any], status: int = 200
 ) -> web.Response:
     full = page_context(request)
+    user = full["user"]
+    # Residents see how many notifications wait for them, on every page (one small read).
+    full["unread_notifications"] = (
+        await request.app[NOTIFICATIONS].unread_count(user)
+        if user is not None and user.role.belongs_to_neighbourhood
+        else 0
+    )
     full.update(context)
     full.setdefault("form", Form())
     response = aiohttp_jinja2.render_template(template, request, full)
