@@ -155,3 +155,25 @@ async def test_resident_content_is_not_fetchable_whatever_the_signature(city, se
         headers={"Accept": "application/activity+json"},
     )
     assert response.status == 404
+
+
+async def test_a_server_sending_too_fast_gets_429_with_retry_after(network, sender):
+    city = await network.node("mons", city=True, federation_inbox_requests_per_minute="2")
+    await city.peering.set_host_policy(f"127.0.0.1:{sender.port}", "allow")
+    statuses = []
+    for i in range(3):
+        activity = create_note(sender, city)
+        activity["object"]["id"] = f"{sender.base_url}/notes/{i}"
+        status, problem = await sender.post(f"{city.city_uri}/inbox", activity)
+        statuses.append(status)
+    assert statuses == [202, 202, 429]
+    assert "too many requests" in problem["detail"]
+    # The answer says when to come back, as Mastodon's delivery worker expects
+    body = json.dumps(create_note(sender, city)).encode()
+    inbox = f"{city.city_uri}/inbox"
+    async with sender.session.post(
+        inbox, data=body, headers=sender.signed_headers(inbox, body)
+    ) as response:
+        assert response.status == 429
+        assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert await stored(city) == 2
