@@ -43,6 +43,7 @@ class Receivers:
         self.held = asyncio.Event()
         self.release = asyncio.Event()
         self.complete = asyncio.Event()
+        self.all_accepted = asyncio.Event()
         self._city_keys: dict[str, object] = {}
         self.server: TestServer | None = None
         self.session: aiohttp.ClientSession | None = None
@@ -106,6 +107,10 @@ class Receivers:
                 return web.Response(status=503)
         self.inboxes[request.match_info["name"]].setdefault(activity["id"], activity)
         if all(
+            any(a["type"] == "Accept" for a in inbox.values()) for inbox in self.inboxes.values()
+        ):
+            self.all_accepted.set()
+        if all(
             any(a["type"] == "Create" for a in inbox.values()) for inbox in self.inboxes.values()
         ):
             self.complete.set()
@@ -131,23 +136,26 @@ class CityProcess:
             **os.environ,
             "QUARTIER_FEDERATION_ALLOW_PRIVATE_ADDRESSES": "true",
             "QUARTIER_CITY_ENABLED": "true",
-            "QUARTIER_LOGGING_LEVEL": "WARNING",
+            "QUARTIER_LOGGING_LEVEL": "INFO",
         }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "node",
-                "serve",
-                "--data",
-                str(self.data_dir),
-                "--port",
-                str(self.port),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        # The city's log, kept to explain a failure (shown by pytest when the test fails).
+        self.log_path = self.data_dir.parent / "city.log"
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "node",
+                    "serve",
+                    "--data",
+                    str(self.data_dir),
+                    "--port",
+                    str(self.port),
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     async def wait_healthy(self) -> None:
         def probe() -> bool:
@@ -256,6 +264,9 @@ async def test_city_killed_mid_fan_out_delivers_each_inbox_exactly_once_after_re
                 async with http.post(inbox, data=body, headers=headers) as response:
                     assert response.status == 202, await response.text()
 
+            # Every follow is processed after its 202: wait until all 50 are accepted
+            await asyncio.wait_for(receivers.all_accepted.wait(), 180)
+
             # The city announces; the receivers answer ten deliveries, then hold the rest
             receivers.hold_after = DELIVERED_BEFORE_KILL
             async with http.post(
@@ -285,3 +296,6 @@ async def test_city_killed_mid_fan_out_delivers_each_inbox_exactly_once_after_re
     finally:
         city.stop()
         await receivers.close()
+        if city.log_path.exists():
+            print(city.log_path.read_text(errors="replace")[-8000:])
+        print("creates per inbox:", receivers.creates_per_inbox(), "raw:", receivers.raw_creates)
