@@ -129,6 +129,16 @@ class LocalActors:
         slug = uri[len(prefix) :] if uri.startswith(prefix) else ""
         return bool(slug) and "/" not in slug and "#" not in slug
 
+    def by_uri(self, uri: str) -> LocalActor | None:
+        """The local actor at `uri` (a neighbourhood's display name is its slug here)."""
+        if uri == self.instance().uri:
+            return self.instance()
+        city = self.city()
+        if city is not None and uri == city.uri:
+            return city
+        slug = self.neighbourhood_slug(uri)
+        return self.neighbourhood(slug, slug) if slug else None
+
     def neighbourhood_slug(self, uri: str) -> str | None:
         prefix = f"{self.base_url}{AP_PREFIX}/{NEIGHBOURHOOD_PATH}/"
         if uri.startswith(prefix) and self.is_institutional(uri):

@@ -12,7 +12,6 @@ Failures are retried with exponential backoff (30 s doubling, at most 6 h apart)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from node.federation.actors import LocalActor, LocalActors
+from node.federation.background import WakeableLoop
 from node.federation.remote_fetch import ACTIVITY_JSON, check_url
 from node.federation.signing import CAVAGE, RFC9421, RequestSigner
 from node.models.federation import DueDelivery
@@ -81,44 +81,21 @@ class DeliveryWorker:
         self._concurrency = concurrency
         self._give_up_seconds = give_up_hours * 3600
         self._clock = clock
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        # One pass at a time: the background loop and an explicit drain() must not both
-        # pick up the same due rows and send them twice.
-        self._pass_lock = asyncio.Lock()
+        self._loop = WakeableLoop("delivery-worker", self._deliver_batch, self._idle_timeout)
+        self.wake = self._loop.wake
+        self.start = self._loop.start
+        self.stop = self._loop.stop
+        self.drain = self._loop.drain
         self.sent = 0
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="delivery-worker")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                handled = await self.deliver_due()
-            except Exception:  # the worker must outlive any one bad batch
-                log.exception("delivery pass failed")
-                handled = 0
-            if handled:
-                continue
-            next_due = await self._db.read("next_due_delivery", activities_store.next_due_time)
-            timeout = 30.0 if next_due is None else max(0.05, min(30.0, next_due - self._clock()))
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def deliver_due(self) -> int:
         """Send one batch of due deliveries; return how many were attempted."""
-        async with self._pass_lock:
-            return await self._deliver_batch()
+        return await self._loop.run_once()
+
+    async def _idle_timeout(self) -> float:
+        """Until the next retry is due (at most 30 s): new work wakes the loop sooner."""
+        next_due = await self._db.read("next_due_delivery", activities_store.next_due_time)
+        return 30.0 if next_due is None else max(0.05, min(30.0, next_due - self._clock()))
 
     async def _deliver_batch(self) -> int:
         now = self._clock()
@@ -137,29 +114,14 @@ class DeliveryWorker:
         await self._record(outcomes)
         return len(due)
 
-    async def drain(self, max_passes: int = 1000) -> None:
-        """Deliver until nothing is due now (tests wait with this, never by sleeping)."""
-        for _ in range(max_passes):
-            if not await self.deliver_due():
-                return
-
-    def _actor_for(self, uri: str) -> LocalActor:
-        if uri == self._actors.instance().uri:
-            return self._actors.instance()
-        city = self._actors.city()
-        if city is not None and uri == city.uri:
-            return city
-        slug = self._actors.neighbourhood_slug(uri)
-        if slug is None:
-            raise ValueError(f"{uri} is not a local actor")
-        return self._actors.neighbourhood(slug, slug)
-
     async def _send(self, delivery: DueDelivery) -> Outcome:
         try:
             check_url(delivery.inbox, self._allow_private)
         except Exception as exc:
             return Outcome(delivery, 400, str(exc))
-        actor = self._actor_for(delivery.actor)
+        actor = self._actors.by_uri(delivery.actor)
+        if actor is None:
+            return Outcome(delivery, 400, f"{delivery.actor} is not a local actor")
         scheme = self._scheme_for_host(delivery.host)
         outcome = await self._post(delivery, actor, scheme)
         if outcome.status in (401, 403):

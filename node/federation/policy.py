@@ -44,18 +44,9 @@ class FollowPolicy:
         self._approval_required = approval_required
         self._clock = clock
 
-    def _local(self, uri: str) -> LocalActor | None:
-        if uri == self._actors.instance().uri:
-            return self._actors.instance()
-        city = self._actors.city()
-        if city is not None and uri == city.uri:
-            return city
-        slug = self._actors.neighbourhood_slug(uri)
-        return self._actors.neighbourhood(slug, slug) if slug else None
-
     async def receive_follow(self, activity: dict[str, Any], follower: RemoteActor) -> str:
         """Decide an incoming Follow; answer it unless it waits for an admin. Returns the state."""
-        target = self._local(activity["object"])
+        target = self._actors.by_uri(activity["object"])
         city = self._actors.city()
         now = self._clock()
         peer = await self._db.read("get_peer_host", peers_store.get_peer_host, follower.host)
@@ -102,7 +93,7 @@ class FollowPolicy:
         if follow is None or follow.direction != "inbound" or follow.state != "pending":
             raise FollowError("this follow request does not exist or was already decided")
         follower = await self._directory.actor(follow.remote_actor)
-        target = self._local(self._actors.base_url + "/ap/" + follow.local_actor)
+        target = self._actors.by_uri(self._actors.base_url + "/ap/" + follow.local_actor)
         if target is None:
             raise FollowError("the followed actor no longer exists")
         now = self._clock()
@@ -149,7 +140,7 @@ class FollowPolicy:
         follow = await self._db.read("get_follow_by_id", peers_store.get_follow_by_id, follow_id)
         if follow is None or follow.direction != "outbound":
             raise FollowError("no such follow")
-        local = self._local(self._actors.base_url + "/ap/" + follow.local_actor)
+        local = self._actors.by_uri(self._actors.base_url + "/ap/" + follow.local_actor)
         remote = await self._directory.actor(follow.remote_actor)
         now = self._clock()
         embedded = {

@@ -6,8 +6,6 @@ still in `inbox_items` and is processed on restart.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -19,6 +17,7 @@ import nh3
 
 from node.federation.actor_directory import ActorDirectory, ActorError
 from node.federation.actors import AS_PUBLIC, LocalActors
+from node.federation.background import WakeableLoop
 from node.federation.outbox import Outbox
 from node.federation.policy import FollowPolicy
 from node.models.federation import InboxItem
@@ -73,9 +72,11 @@ class InboxProcessor:
         self._outbox = outbox
         self._policy = policy
         self._clock = clock
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self._pass_lock = asyncio.Lock()  # one pass at a time, as in the delivery worker
+        self._loop = WakeableLoop("inbox-processor", self._process_batch, self._idle_timeout)
+        self.wake = self._loop.wake
+        self.start = self._loop.start
+        self.stop = self._loop.stop
+        self.drain = self._loop.drain
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
             "Follow": self._on_follow,
             "Accept": self._on_accept_or_reject,
@@ -86,43 +87,19 @@ class InboxProcessor:
             "Delete": self._on_delete,
         }
 
-    def wake(self) -> None:
-        self._wake.set()
+    async def _idle_timeout(self) -> float:
+        return 30.0  # new items wake the loop at once; this only bounds a missed wake-up
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="inbox-processor")
+    async def process_pending(self) -> int:
+        return await self._loop.run_once()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                handled = await self.process_pending()
-            except Exception:
-                log.exception("inbox processing pass failed")
-                handled = 0
-            if handled:
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 30.0)
-
-    async def process_pending(self, limit: int = 200) -> int:
-        async with self._pass_lock:
-            items = await self._db.read(
-                "list_unprocessed_inbox_items", inbox_store.list_unprocessed_inbox_items, limit
-            )
-            for item in items:
-                await self._process(item)
-            return len(items)
-
-    async def drain(self) -> None:
-        while await self.process_pending():
-            pass
+    async def _process_batch(self, limit: int = 200) -> int:
+        items = await self._db.read(
+            "list_unprocessed_inbox_items", inbox_store.list_unprocessed_inbox_items, limit
+        )
+        for item in items:
+            await self._process(item)
+        return len(items)
 
     async def _process(self, item: InboxItem) -> None:
         error = None
