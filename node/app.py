@@ -28,7 +28,6 @@ from node.api.app_keys import (
     SCHEMAS,
     TRACE_CONFIGS,
 )
-from node.api.i18n import load_catalogs
 from node.api.metrics import Metrics
 from node.api.middlewares import (
     access_middleware,
@@ -44,6 +43,7 @@ from node.bootstrap import migrate_database
 from node.config import Config
 from node.federation.keys import load_keys
 from node.federation.runtime import Federation
+from node.i18n import load_catalogs
 from node.schema_registry import SchemaRegistry
 from node.services.accounts import Accounts
 from node.services.announcements import Announcements
@@ -103,8 +103,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[DIRECTORY] = Directory(db, config)
     app[HELPERS] = HelpersRegistry(db, config)
     app[NOTIFICATIONS] = Notifications(db, config)
-    app[MODERATION] = Moderation(db, config)
-    app[PRIVACY] = Privacy(db, config)
+    feed_changed = app[POSTS].invalidate_neighbourhood
+    app[MODERATION] = Moderation(db, config, feed_changed=feed_changed)
+    app[PRIVACY] = Privacy(db, config, feed_changed=feed_changed)
     app[FEDERATION] = Federation(
         config, db, load_keys(config.keys_dir), app[SCHEMAS], app[TRACE_CONFIGS]
     )

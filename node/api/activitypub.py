@@ -22,9 +22,6 @@ from node.federation.actors import (
 )
 from node.federation.inbox import InboxRejected
 from node.federation.remote_fetch import ACTIVITY_JSON
-from node.storage import activities as activities_store
-from node.storage import peers as peers_store
-from node.storage import users as users_store
 
 ACTIVITY_TYPES = ("application/activity+json", "application/ld+json")
 
@@ -114,17 +111,7 @@ async def nodeinfo_links_get(request: web.Request) -> web.Response:
 @access(PUBLIC)
 async def nodeinfo_get(request: web.Request) -> web.Response:
     version = request.match_info["version"]
-    db = request.app[FEDERATION].db
-
-    def counts(conn) -> tuple[int, int]:
-        from node.models import Role
-
-        return (
-            users_store.count_users_with_role(conn, Role.RESIDENT),
-            activities_store.count_public_activities(conn),
-        )
-
-    users, posts = await db.read("nodeinfo_counts", counts)
+    users, posts = await request.app[FEDERATION].publication.nodeinfo_counts()
     document = nodeinfo_document(
         version, __version__, request.app[FEDERATION].config.node.name, users, posts
     )
@@ -185,13 +172,7 @@ actor_inbox_post.csrf_exempt = True  # type: ignore[attr-defined]
 @access(PUBLIC)
 async def outbox_get(request: web.Request) -> web.Response:
     actor = await _actor_from_path(request)
-    db = request.app[FEDERATION].db
-    documents = await db.read(
-        "list_public_activities", activities_store.list_public_activities, actor.uri, 20
-    )
-    total = await db.read(
-        "count_public_activities", activities_store.count_public_activities, actor.uri
-    )
+    documents, total = await request.app[FEDERATION].publication.outbox(actor.uri)
     return _activity_response(
         {
             "@context": "https://www.w3.org/ns/activitystreams",
@@ -206,17 +187,14 @@ async def outbox_get(request: web.Request) -> web.Response:
 @access(PUBLIC)
 async def followers_get(request: web.Request) -> web.Response:
     actor = await _actor_from_path(request)
-    db = request.app[FEDERATION].db
-    follows = await db.read(
-        "list_followers", peers_store.list_follows, "inbound", "accepted", actor.key
-    )
+    total = await request.app[FEDERATION].publication.follower_count(actor.key)
     # The count only: who follows a city is nobody else's business.
     return _activity_response(
         {
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": actor.followers,
             "type": "OrderedCollection",
-            "totalItems": len(follows),
+            "totalItems": total,
         }
     )
 
@@ -225,25 +203,21 @@ async def followers_get(request: web.Request) -> web.Response:
 async def object_get(request: web.Request) -> web.Response:
     federation = request.app[FEDERATION]
     uri = f"{federation.actors.base_url}{request.path}"
-    found = await federation.db.read(
-        "get_federated_object", activities_store.get_federated_object, uri
-    )
     # Only published city content can be fetched; everything else is 404, signed or not.
-    if found is None or not federation.guard.check_fetch(found[1]):
+    document = await federation.publication.fetchable_object(uri)
+    if document is None:
         return _problem(404, "not-found", "no such object")
-    return _activity_response(found[0])
+    return _activity_response(document)
 
 
 @access(PUBLIC)
 async def activity_get(request: web.Request) -> web.Response:
     federation = request.app[FEDERATION]
     uri = f"{federation.actors.base_url}{request.path}"
-    found = await federation.db.read(
-        "get_activity_document", activities_store.get_activity_document, uri
-    )
-    if found is None or not found[1]:
+    document = await federation.publication.public_activity(uri)
+    if document is None:
         return _problem(404, "not-found", "no such activity")
-    return _activity_response(found[0])
+    return _activity_response(document)
 
 
 ACTOR = r"{actor:actor|city}"

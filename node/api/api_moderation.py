@@ -6,7 +6,6 @@ from aiohttp import web
 
 from node.api.access import MODERATORS, RESIDENTS, SIGNED_IN, access
 from node.api.app_keys import MODERATION, PRIVACY, USER_KEY
-from node.api.feed_refresh import refresh_feed
 from node.api.operations import Operation, json_body
 from node.api.params import query_int
 from node.models.moderation import HouseRules, ItemKind, LogEntry, Member, ReportedItem
@@ -122,7 +121,6 @@ async def _act(request: web.Request, kind: ItemKind) -> web.Response:
     result = await request.app[MODERATION].act_on_item(
         request[USER_KEY], kind, int(request.match_info["id"]), body["action"], body.get("note", "")
     )
-    await refresh_feed(request.app, result.neighbourhood_id)
     return web.json_response(
         {
             "neighbourhood_id": result.neighbourhood_id,

@@ -6,10 +6,10 @@ import gettext
 
 from aiohttp import web
 
-from node.api.i18n import Translator
 from node.api.metrics import Metrics
 from node.config import Config
 from node.federation.runtime import Federation
+from node.i18n import Translator
 from node.models import User
 from node.schema_registry import SchemaRegistry
 from node.services.accounts import Accounts

@@ -21,9 +21,9 @@ from node.api.app_keys import (
     TRANSLATOR_KEY,
     USER_KEY,
 )
-from node.api.i18n import Translator, choose_locale
 from node.api.problems import problem_response, wants_problem_json
 from node.errors import N_, Forbidden, PayloadTooLarge, QuartierError, Unauthorized
+from node.i18n import Translator, choose_locale
 
 log = logging.getLogger(__name__)
 

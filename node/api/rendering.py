@@ -12,9 +12,9 @@ from aiohttp import web
 from markupsafe import Markup
 
 from node.api.app_keys import CONFIG, CSRF_KEY, NOTIFICATIONS, TRANSLATOR_KEY, USER_KEY
-from node.api.i18n import LANGUAGE_NAMES, Translator
 from node.config import SUPPORTED_LOCALES
 from node.errors import InvalidInput
+from node.i18n import LANGUAGE_NAMES, Translator
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"

@@ -6,7 +6,6 @@ from aiohttp import web
 
 from node.api.access import MODERATORS, RESIDENTS, access
 from node.api.app_keys import ACCOUNTS, MODERATION, TRANSLATOR_KEY, USER_KEY
-from node.api.feed_refresh import refresh_feed
 from node.api.params import ID, int_or_none
 from node.api.rendering import Form, form_values, render_page
 from node.errors import Conflict, InvalidInput
@@ -132,14 +131,13 @@ async def queue_get(request: web.Request) -> web.Response:
 
 async def _act_on_item(request: web.Request, kind: ItemKind) -> web.Response:
     values = await form_values(request)
-    result = await request.app[MODERATION].act_on_item(
+    await request.app[MODERATION].act_on_item(
         request[USER_KEY],
         kind,
         int(request.match_info["id"]),
         values.get("action", ""),
         values.get("note", ""),
     )
-    await refresh_feed(request.app, result.neighbourhood_id)
     back = "/moderation" + _neighbourhood_suffix(_int_query(request, "neighbourhood"))
     raise _flash_redirect(back, values.get("action", ""))
 

@@ -9,7 +9,6 @@ from aiohttp import web
 
 from node.api.access import PUBLIC, RESIDENTS, SIGNED_IN, access
 from node.api.app_keys import MODERATION, PRIVACY, TRANSLATOR_KEY, USER_KEY
-from node.api.feed_refresh import refresh_feed
 from node.api.middlewares import SESSION_COOKIE
 from node.api.rendering import Form, form_values, render_page
 from node.errors import Conflict, InvalidInput, TooManyRequests
@@ -65,7 +64,7 @@ async def delete_post(request: web.Request) -> web.Response:
     values = await form_values(request)
     translator = request[TRANSLATOR_KEY]
     try:
-        deleted = await request.app[PRIVACY].delete_account(
+        await request.app[PRIVACY].delete_account(
             request[USER_KEY], values.get("password", ""), values.get("content", "")
         )
     except InvalidInput as exc:
@@ -80,7 +79,6 @@ async def delete_post(request: web.Request) -> web.Response:
         return response
     except Conflict as exc:
         return await _delete_page(request, status=409, blocker=exc.message)
-    await refresh_feed(request.app, deleted.neighbourhood_id)
     response = web.HTTPSeeOther("/account/deleted")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

@@ -24,8 +24,8 @@ from node.federation.http_signatures import SignatureError
 from node.federation.integrity_proofs import ProofError, proof_verification_method, verify_document
 from node.federation.outbox import SCHEMA_OF
 from node.federation.signing import ReplayGuard, RequestVerifier
+from node.rate_limits import SlidingWindowLimiter
 from node.schema_registry import SchemaRegistry
-from node.services.rate_limits import SlidingWindowLimiter
 from node.storage import inbox as inbox_store
 from node.storage import peers as peers_store
 from node.storage.database import Database

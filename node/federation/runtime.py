@@ -18,6 +18,7 @@ from node.federation.keys import NodeKeys, fingerprint
 from node.federation.outbox import Outbox
 from node.federation.policy import FollowPolicy
 from node.federation.processing import InboxProcessor
+from node.federation.publication import Publication
 from node.federation.remote_fetch import RemoteFetcher, make_session
 from node.federation.signing import CAVAGE, RFC9421, RequestSigner, RequestVerifier
 from node.schema_registry import SchemaRegistry
@@ -72,6 +73,7 @@ class Federation:
         )
         self.verifier = RequestVerifier(self.directory)
         self.guard = EgressGuard(self.actors)
+        self.publication = Publication(db, self.guard)
         self.worker = DeliveryWorker(
             db,
             self.session,

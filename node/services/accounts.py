@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from node.config import SecuritySettings
 from node.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from node.models import ApiToken, JoinRequest, Role, User, UserStatus
+from node.rate_limits import SlidingWindowLimiter
 from node.services import invitation_codes
 from node.services.passwords import hash_password, password_problem, verify_password
-from node.services.rate_limits import SlidingWindowLimiter
 from node.storage import credentials as credentials_store
 from node.storage import households as households_store
 from node.storage import neighbourhoods as neighbourhoods_store

@@ -82,11 +82,17 @@ class Moderation:
     """Use cases of a neighbourhood's moderators, and of residents reporting content."""
 
     def __init__(
-        self, db: Database, config: Config, clock: Callable[[], float] = time.time
+        self,
+        db: Database,
+        config: Config,
+        clock: Callable[[], float] = time.time,
+        feed_changed: Callable[[int], None] = lambda neighbourhood_id: None,
     ) -> None:
         self._db = db
         self._config = config
         self._clock = clock
+        # Hiding or restoring changes what the neighbourhood's (cached) feed shows.
+        self._feed_changed = feed_changed
         # Rendered house rules by neighbourhood, with the source they were rendered from:
         # every resident reads them, a moderator rarely changes them.
         self._rules_html: dict[int, tuple[str, str]] = {}
@@ -245,7 +251,9 @@ class Moderation:
             )
             return ActionResult(target.neighbourhood_id, status, resolved)
 
-        return await self._db.write("moderate_item", act)
+        result = await self._db.write("moderate_item", act)
+        self._feed_changed(result.neighbourhood_id)
+        return result
 
     # -- members ----------------------------------------------------------------------------
 

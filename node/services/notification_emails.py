@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from node.api.i18n import Translator, load_catalogs
 from node.errors import N_
+from node.i18n import Translator, load_catalogs
 from node.models.community import MailRecipient, Notification
 from node.services.notification_texts import describe
 

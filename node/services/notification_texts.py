@@ -17,7 +17,7 @@ IMMEDIATE_KINDS = frozenset({"message", "reply", "comment"})
 
 
 class Speaks(Protocol):
-    """Anything that translates a msgid with %-parameters (node.api.i18n.Translator does)."""
+    """Anything that translates a msgid with %-parameters (node.i18n.Translator does)."""
 
     def gettext(self, message: str, **params: object) -> str: ...
 

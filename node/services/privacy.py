@@ -13,8 +13,8 @@ from node.config import Config
 from node.errors import N_, Conflict, InvalidInput, NotFound, TooManyRequests
 from node.models import Role, User
 from node.models.privacy import ContentChoice, DeletedAccount
+from node.rate_limits import SlidingWindowLimiter
 from node.services.passwords import verify_password
-from node.services.rate_limits import SlidingWindowLimiter
 from node.storage import privacy as store
 from node.storage import users as users_store
 from node.storage.database import Database
@@ -32,11 +32,17 @@ class Privacy:
     """Use cases of data export and account deletion."""
 
     def __init__(
-        self, db: Database, config: Config, clock: Callable[[], float] = time.time
+        self,
+        db: Database,
+        config: Config,
+        clock: Callable[[], float] = time.time,
+        feed_changed: Callable[[int], None] = lambda neighbourhood_id: None,
     ) -> None:
         self._db = db
         self._config = config
         self._clock = clock
+        # A deleted account's posts leave (or lose their author on) the cached feed.
+        self._feed_changed = feed_changed
         # Deleting asks for the password again: a borrowed, signed-in phone must not be
         # a way to guess it.
         self.password_limiter = SlidingWindowLimiter(5, 15 * 60)
@@ -113,6 +119,8 @@ class Privacy:
             return DeletedAccount(current.neighbourhood_id, tuple(files))
 
         deleted = await self._db.write("delete_account", delete)
+        if deleted.neighbourhood_id is not None:
+            self._feed_changed(deleted.neighbourhood_id)
         self.password_limiter.reset(key)
         if deleted.photo_files:
             await asyncio.to_thread(self._remove_files, deleted.photo_files)

@@ -142,6 +142,13 @@ def list_follows(
     return result
 
 
+def count_follows(conn: sqlite3.Connection, direction: str, state: str, local_actor: str) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM follows WHERE direction = ? AND state = ? AND local_actor = ?",
+        (direction, state, local_actor),
+    ).fetchone()[0]
+
+
 def is_followed_host(conn: sqlite3.Connection, host: str) -> bool:
     """True when we follow (or asked to follow) an actor on `host`, or one of its actors is an
     accepted follower of ours: the servers we talk to without an explicit allowlist entry."""

@@ -9,8 +9,8 @@ import pytest
 from node.api.app_keys import DATABASE
 from node.app import create_app
 from node.models import Role, UserStatus
+from node.rate_limits import SlidingWindowLimiter
 from node.services.accounts import NewAccount
-from node.services.rate_limits import SlidingWindowLimiter
 from node.storage import users as users_store
 from tests.api.browser import (
     SESSION_COOKIE,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from node.api.app_keys import DATABASE, MESSAGES, NOTIFICATIONS
-from node.api.i18n import load_catalogs
+from node.i18n import load_catalogs
 from node.services.mailer import latest_digest_moment
 from node.services.notifications import Notifications
 from node.storage.notifications import put_notification
