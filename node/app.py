@@ -11,12 +11,16 @@ from node.api.activitypub import activitypub_only_middleware
 from node.api.app_keys import (
     ACCOUNTS,
     ANNOUNCEMENTS,
+    BUDGETS,
     CATALOGS,
+    CITY_BROADCAST,
+    CITY_EVENTS,
     CONFIG,
     DATABASE,
     DIRECTORY,
     FEDERATION,
     HELPERS,
+    INITIATIVES,
     MESSAGES,
     METRICS,
     MODERATION,
@@ -25,8 +29,12 @@ from node.api.app_keys import (
     POSTS,
     PRIVACY,
     REGISTER,
+    REPORTING,
     SCHEMAS,
+    STATISTICS,
+    SURVEYS,
     TRACE_CONFIGS,
+    VOLUNTEER_CALLS,
 )
 from node.api.metrics import Metrics
 from node.api.middlewares import (
@@ -47,8 +55,12 @@ from node.i18n import load_catalogs
 from node.schema_registry import SchemaRegistry
 from node.services.accounts import Accounts
 from node.services.announcements import Announcements
+from node.services.budgets import Budgets
+from node.services.city_broadcast import CityBroadcast
+from node.services.city_events import CityEvents
 from node.services.directory import Directory
 from node.services.helpers_registry import HelpersRegistry
+from node.services.initiatives import Initiatives
 from node.services.messages import Messages
 from node.services.moderation import Moderation
 from node.services.notifications import Notifications
@@ -56,6 +68,10 @@ from node.services.peering import Peering
 from node.services.posts import Posts
 from node.services.privacy import Privacy
 from node.services.register import Register
+from node.services.reporting import Reporting
+from node.services.statistics import Statistics
+from node.services.surveys import Surveys
+from node.services.volunteer_calls import VolunteerCalls
 from node.storage.database import Database
 
 
@@ -109,11 +125,32 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[FEDERATION] = Federation(
         config, db, load_keys(config.keys_dir), app[SCHEMAS], app[TRACE_CONFIGS]
     )
-    app[ANNOUNCEMENTS] = Announcements(db, config, app[FEDERATION])
+    app[CITY_BROADCAST] = CityBroadcast(db, config, app[FEDERATION])
+    app[ANNOUNCEMENTS] = Announcements(db, config, app[FEDERATION], app[CITY_BROADCAST])
     app[PEERING] = Peering(db, app[FEDERATION])
+    _city_participation(app, db, config)
     await app[FEDERATION].start()
     await app[NOTIFICATIONS].start()
+    app[REPORTING].start()
     yield
+    await app[REPORTING].stop()
     await app[NOTIFICATIONS].stop()
     await app[FEDERATION].stop()
     await db.close()
+
+
+def _city_participation(app: web.Application, db: Database, config: Config) -> None:
+    """The city dashboard's features, and the reporting that brings their counts back."""
+    federation = app[FEDERATION]
+    broadcast = app[CITY_BROADCAST]
+    reporting = Reporting(db, config, federation)
+    federation.add_settle_hook(reporting.drain)
+    federation.processor.on_city_message(reporting.wake)
+    app[REPORTING] = reporting
+    parts = (broadcast, reporting, federation)
+    app[SURVEYS] = Surveys(db, config, *parts)
+    app[CITY_EVENTS] = CityEvents(db, config, *parts)
+    app[VOLUNTEER_CALLS] = VolunteerCalls(db, config, *parts)
+    app[INITIATIVES] = Initiatives(db, config, *parts)
+    app[BUDGETS] = Budgets(db, config, *parts)
+    app[STATISTICS] = Statistics(db, config, *parts)

@@ -171,6 +171,25 @@ class CitySettings:
     name: str = setting("", "The city's display name on the fediverse (empty: node.name).")
 
 
+def _at_least_two(value: int) -> str | None:
+    return None if value >= 2 else "must be at least 2 (a cell of one respondent names a person)"
+
+
+@dataclass(frozen=True)
+class ParticipationSettings:
+    min_cell_size: int = setting(
+        5,
+        "Fewest respondents a reported figure may rest on; smaller cells are suppressed.",
+        _at_least_two,
+    )
+    report_interval_minutes: int = setting(
+        10, "How often the node reports changed counts to the cities it follows.", _positive
+    )
+    initiative_threshold: int = setting(
+        25, "Supporters a citizen initiative needs before it goes to the city.", _positive
+    )
+
+
 @dataclass(frozen=True)
 class FederationSettings:
     allow_private_addresses: bool = setting(
@@ -216,6 +235,7 @@ class Config:
     uploads: UploadSettings = field(default_factory=UploadSettings)
     city: CitySettings = field(default_factory=CitySettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
+    participation: ParticipationSettings = field(default_factory=ParticipationSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
     @property

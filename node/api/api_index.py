@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from node.api import api_city, api_community, api_moderation, api_posts, json_api
+from node.api import (
+    api_budgets,
+    api_city,
+    api_city_events,
+    api_community,
+    api_initiatives,
+    api_moderation,
+    api_posts,
+    api_statistics,
+    api_surveys,
+    api_volunteer_calls,
+    json_api,
+)
 from node.api.operations import Operation
 
 ALL_OPERATIONS: tuple[Operation, ...] = (
@@ -11,4 +23,10 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     + api_community.OPERATIONS
     + api_moderation.OPERATIONS
     + api_city.OPERATIONS
+    + api_surveys.OPERATIONS
+    + api_city_events.OPERATIONS
+    + api_volunteer_calls.OPERATIONS
+    + api_initiatives.OPERATIONS
+    + api_budgets.OPERATIONS
+    + api_statistics.OPERATIONS
 )

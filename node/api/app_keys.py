@@ -14,8 +14,12 @@ from node.models import User
 from node.schema_registry import SchemaRegistry
 from node.services.accounts import Accounts
 from node.services.announcements import Announcements
+from node.services.budgets import Budgets
+from node.services.city_broadcast import CityBroadcast
+from node.services.city_events import CityEvents
 from node.services.directory import Directory
 from node.services.helpers_registry import HelpersRegistry
+from node.services.initiatives import Initiatives
 from node.services.messages import Messages
 from node.services.moderation import Moderation
 from node.services.notifications import Notifications
@@ -23,6 +27,10 @@ from node.services.peering import Peering
 from node.services.posts import Posts
 from node.services.privacy import Privacy
 from node.services.register import Register
+from node.services.reporting import Reporting
+from node.services.statistics import Statistics
+from node.services.surveys import Surveys
+from node.services.volunteer_calls import VolunteerCalls
 from node.storage.database import Database
 
 CONFIG = web.AppKey("config", Config)
@@ -42,6 +50,14 @@ PRIVACY = web.AppKey("privacy", Privacy)
 FEDERATION = web.AppKey("federation", Federation)
 ANNOUNCEMENTS = web.AppKey("announcements", Announcements)
 PEERING = web.AppKey("peering", Peering)
+CITY_BROADCAST = web.AppKey("city_broadcast", CityBroadcast)
+REPORTING = web.AppKey("reporting", Reporting)
+SURVEYS = web.AppKey("surveys", Surveys)
+CITY_EVENTS = web.AppKey("city_events", CityEvents)
+VOLUNTEER_CALLS = web.AppKey("volunteer_calls", VolunteerCalls)
+INITIATIVES = web.AppKey("initiatives", Initiatives)
+BUDGETS = web.AppKey("budgets", Budgets)
+STATISTICS = web.AppKey("statistics", Statistics)
 TRACE_CONFIGS = web.AppKey("trace_configs", list)
 
 # Per-request values set by middlewares, read by handlers.

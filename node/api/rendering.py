@@ -12,6 +12,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from node.api.app_keys import CONFIG, CSRF_KEY, NOTIFICATIONS, TRANSLATOR_KEY, USER_KEY
+from node.api.charts import bar_chart
 from node.config import SUPPORTED_LOCALES
 from node.errors import InvalidInput
 from node.i18n import LANGUAGE_NAMES, Translator
@@ -48,6 +49,7 @@ def setup_templates(app: web.Application) -> None:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.filters["datetime"] = _format_datetime
     env.filters["number"] = _format_number
+    env.globals["bar_chart"] = bar_chart
 
 
 @jinja2.pass_context

@@ -10,12 +10,18 @@ from node.api import (
     system,
     web_account,
     web_admin,
+    web_budgets,
     web_city,
+    web_city_events,
     web_community,
     web_federation,
+    web_initiatives,
     web_moderation,
     web_posts,
     web_privacy,
+    web_statistics,
+    web_surveys,
+    web_volunteer_calls,
 )
 from node.api.api_index import ALL_OPERATIONS
 from node.api.params import ID
@@ -66,6 +72,12 @@ AREA_PAGES = (
     + web_privacy.ROUTES
     + web_city.ROUTES
     + web_federation.ROUTES
+    + web_surveys.ROUTES
+    + web_city_events.ROUTES
+    + web_volunteer_calls.ROUTES
+    + web_initiatives.ROUTES
+    + web_budgets.ROUTES
+    + web_statistics.ROUTES
 )
 
 

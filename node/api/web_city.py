@@ -7,9 +7,16 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from node.api.access import CITY, PUBLIC, access
-from node.api.app_keys import ANNOUNCEMENTS, CONFIG, REGISTER, TRANSLATOR_KEY, USER_KEY
-from node.api.params import ID
+from node.api.access import CITY, PUBLIC, RESIDENTS, access
+from node.api.app_keys import (
+    ANNOUNCEMENTS,
+    CITY_EVENTS,
+    CONFIG,
+    REGISTER,
+    TRANSLATOR_KEY,
+    USER_KEY,
+)
+from node.api.params import ID, path_id
 from node.api.rendering import Form, render_page
 from node.errors import N_, InvalidInput
 from node.services.announcements import AnnouncementDraft
@@ -23,11 +30,16 @@ async def city_get(request: web.Request) -> web.Response:
 
 async def _announcements_page(request: web.Request, form: Form, status: int = 200):
     service = request.app[ANNOUNCEMENTS]
+    announcements = await service.list()
+    views = {
+        a.id: await request.app[CITY_EVENTS].announcement_views(a.object_uri) for a in announcements
+    }
     return await render_page(
         request,
         "city/announcements.html",
         {
-            "announcements": await service.list(),
+            "announcements": announcements,
+            "views": views,
             "neighbourhoods": await request.app[REGISTER].list_neighbourhoods(),
             "remote_neighbourhoods": await service.remote_neighbourhoods(),
             "form": form,
@@ -90,6 +102,15 @@ async def announcement_withdraw_post(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/city/announcements?notice=withdrawn")
 
 
+@access(RESIDENTS)
+async def city_message_get(request: web.Request) -> web.Response:
+    """A message from the city, as a resident of a neighbourhood it was sent to reads it."""
+    user = request[USER_KEY]
+    message = await request.app[ANNOUNCEMENTS].message_for_resident(user, path_id(request))
+    await request.app[CITY_EVENTS].record_view(user, message.id)
+    return await render_page(request, "city/message.html", {"m": message})
+
+
 @access(PUBLIC)
 async def public_announcement_get(request: web.Request) -> web.Response:
     announcement = await request.app[ANNOUNCEMENTS].public(request.match_info["uuid"])
@@ -102,4 +123,5 @@ ROUTES = (
     ("POST", "/city/announcements", announcements_post),
     ("POST", f"/city/announcements/{ID}/withdraw", announcement_withdraw_post),
     ("GET", r"/announcements/{uuid:[0-9a-f-]{36}}", public_announcement_get),
+    ("GET", f"/city-messages/{ID}", city_message_get),
 )

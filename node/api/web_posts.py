@@ -16,7 +16,7 @@ from babel.dates import format_datetime
 
 from node.api import web_adjacency, web_events, web_search
 from node.api.access import RESIDENTS, access
-from node.api.app_keys import CONFIG, POSTS, TRANSLATOR_KEY, USER_KEY
+from node.api.app_keys import ANNOUNCEMENTS, CONFIG, POSTS, TRANSLATOR_KEY, USER_KEY
 from node.api.params import ID, int_or_none, path_id
 from node.api.post_labels import label_context
 from node.api.rendering import Form, form_values, render_page
@@ -98,11 +98,18 @@ async def neighbourhood_get(request: web.Request) -> web.Response:
     feed = await request.app[POSTS].feed(
         request[USER_KEY], category or None, int_or_none(request.query.get("before"))
     )
+    # What the city says to this neighbourhood, on the first page only, above the posts.
+    from_city = (
+        []
+        if request.query.get("before")
+        else await request.app[ANNOUNCEMENTS].for_resident(request[USER_KEY])
+    )
     return await render_page(
         request,
         "neighbourhood/home.html",
         {
             "feed": feed,
+            "from_city": from_city,
             "welcome": request.query.get("welcome") == "1",
             "notice": request.query.get("notice", ""),
             "when": _when(request),

@@ -16,9 +16,21 @@ from typing import Any
 
 from node.federation.actors import LocalActors
 
+# Quartier's extension objects (docs/federation.md): city -> neighbourhoods, and the
+# aggregates and initiatives neighbourhoods send back to the city.
+EXTENSION_OBJECTS = frozenset(
+    {
+        "quartier:VolunteerCall",
+        "quartier:Budget",
+        "quartier:InitiativeAnswer",
+        "quartier:Report",
+        "quartier:Initiative",
+    }
+)
+CONTENT_OBJECTS = frozenset({"Note", "Event", "Question"}) | EXTENSION_OBJECTS
 ALLOWED_ACTIVITIES = {
-    "Create": frozenset({"Note", "Event", "Question"}),
-    "Update": frozenset({"Note", "Event", "Question", "Application", "Organization", "Group"}),
+    "Create": CONTENT_OBJECTS,
+    "Update": CONTENT_OBJECTS | {"Application", "Organization", "Group"},
     "Delete": frozenset({"Tombstone"}),
     "Follow": frozenset(),
     "Accept": frozenset({"Follow"}),
@@ -40,6 +52,8 @@ ALLOWED_SOURCES = frozenset(
         "actor",
     }
 )
+# Sent, never fetchable: aggregates and initiatives are addressed to one city only.
+SEND_ONLY_SOURCES = frozenset({"report", "initiative_answer"})
 
 
 class EgressRefused(RuntimeError):
@@ -57,7 +71,7 @@ class EgressGuard:
         actor = activity.get("actor")
         if not isinstance(actor, str) or not self._actors.is_institutional(actor):
             raise EgressRefused(f"{actor!r} is not an institutional actor of this node")
-        if source not in ALLOWED_SOURCES and source not in ("follow", "policy"):
+        if source not in ALLOWED_SOURCES | SEND_ONLY_SOURCES and source not in ("follow", "policy"):
             raise EgressRefused(f"content from {source!r} may not leave the node")
         obj = activity.get("object")
         allowed_objects = ALLOWED_ACTIVITIES[kind]
@@ -66,7 +80,7 @@ class EgressGuard:
             if object_type not in allowed_objects:
                 raise EgressRefused(f"{kind} of a {object_type!r} may not leave the node")
             attributed = obj.get("attributedTo")
-            if object_type in ("Note", "Event", "Question") and not (
+            if object_type in CONTENT_OBJECTS and not (
                 isinstance(attributed, str) and self._actors.is_institutional(attributed)
             ):
                 raise EgressRefused(f"object attributed to {attributed!r}, not to our actor")

@@ -21,7 +21,9 @@ from node.federation.background import WakeableLoop
 from node.federation.outbox import Outbox
 from node.federation.policy import FollowPolicy
 from node.models.federation import InboxItem
+from node.storage import activities as activities_store
 from node.storage import city_messages as city_messages_store
+from node.storage import city_reports as city_reports_store
 from node.storage import inbox as inbox_store
 from node.storage import neighbourhoods as neighbourhoods_store
 from node.storage import peers as peers_store
@@ -31,7 +33,15 @@ log = logging.getLogger(__name__)
 
 # What a city may format in an announcement; everything else is dropped.
 CONTENT_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote"}
-KIND_OF_OBJECT = {"Note": "announcement", "Event": "event", "Question": "survey"}
+KIND_OF_OBJECT = {
+    "Note": "announcement",
+    "Event": "event",
+    "Question": "survey",
+    "quartier:VolunteerCall": "volunteer_call",
+    "quartier:Budget": "budget",
+}
+REPORT = "quartier:Report"
+ObjectHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def _addressed(activity: dict[str, Any]) -> list[str]:
@@ -86,6 +96,21 @@ class InboxProcessor:
             "Update": self._on_create_or_update,
             "Delete": self._on_delete,
         }
+        # Create/Update of extension objects handled by a feature (e.g. initiatives), by type.
+        self._object_handlers: dict[str, ObjectHandler] = {}
+        # Told after a city message arrives, changes or is withdrawn (reporting wakes up).
+        self._city_message_listeners: list[Callable[[], None]] = []
+
+    def register_object_handler(self, object_type: str, handler: ObjectHandler) -> None:
+        """Let a feature handle Create/Update of its own extension object type."""
+        self._object_handlers[object_type] = handler
+
+    def on_city_message(self, listener: Callable[[], None]) -> None:
+        self._city_message_listeners.append(listener)
+
+    def _city_message_changed(self) -> None:
+        for listener in self._city_message_listeners:
+            listener()
 
     async def _idle_timeout(self) -> float:
         return 30.0  # new items wake the loop at once; this only bounds a missed wake-up
@@ -157,6 +182,14 @@ class InboxProcessor:
         if obj.get("type") in ("Application", "Group", "Organization", "Person", "Service"):
             await self._directory.fetch_actor(activity["actor"])  # keys may have rotated
             return
+        if obj.get("type") == REPORT:
+            await self._on_report(activity)
+            return
+        if obj.get("type") in self._object_handlers:
+            await self._object_handlers[obj["type"]](activity)
+            return
+        if obj.get("type") not in KIND_OF_OBJECT:
+            raise ValueError(f"a {obj.get('type')} is not something we receive from a city")
         actor_uri = activity["actor"]
         actor = await self._directory.actor(actor_uri)
         addressed = _addressed(activity)
@@ -206,16 +239,60 @@ class InboxProcessor:
             )
             return len(ids)
 
-        await self._db.write("store_city_message", store)
+        if await self._db.write("store_city_message", store):
+            self._city_message_changed()
+
+    async def _on_report(self, activity: dict[str, Any]) -> None:
+        """An aggregate from a neighbourhood that follows our city, about our city (its
+        statistics) or about one of our objects that was addressed to that neighbourhood."""
+        report = activity["object"]
+        actor_uri = activity["actor"]
+        city = self._actors.city()
+        if city is None:
+            raise ValueError("this node hosts no city to report to")
+        if report.get("attributedTo") != actor_uri:
+            raise ValueError("a report must be attributed to the neighbourhood that sends it")
+        actor = await self._directory.actor(actor_uri)
+        if actor.type != "Group":
+            raise ValueError("only a neighbourhood reports to the city")
+        subject = report["inReplyTo"]
+        now = int(self._clock())
+
+        def store(conn) -> bool:
+            follow = peers_store.get_follow(conn, "inbound", city.key, actor_uri)
+            if follow is None or follow.state != "accepted":
+                raise ValueError(f"{actor_uri} does not follow the city")
+            if subject != city.uri:
+                published = activities_store.get_federated_object(conn, subject)
+                if published is None or actor_uri not in _addressed(
+                    {"object": json.loads(published[0])}
+                ):
+                    raise ValueError(f"{subject} was not sent to {actor_uri}")
+            return city_reports_store.put_city_report(
+                conn,
+                subject_uri=subject,
+                kind=report["quartier:reportKind"],
+                neighbourhood_uri=actor_uri,
+                neighbourhood_name=actor.name or actor.preferred_username,
+                host=actor.host,
+                sequence=report["quartier:sequence"],
+                final=report["quartier:final"],
+                figures=report["quartier:figures"],
+                now=now,
+            )
+
+        await self._db.write("store_city_report", store)
 
     async def _on_delete(self, activity: dict[str, Any]) -> None:
         obj = activity["object"]
         object_id = obj if isinstance(obj, str) else obj["id"]
         now = int(self._clock())
-        await self._db.write(
+        withdrawn = await self._db.write(
             "withdraw_city_message",
             city_messages_store.withdraw_city_message,
             object_id,
             activity["actor"],
             now,
         )
+        if withdrawn:
+            self._city_message_changed()

@@ -4,7 +4,7 @@ with the app. Nothing here is global, so several nodes can federate inside one p
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 
@@ -104,6 +104,12 @@ class Federation:
             self.processor.wake,
             clock,
         )
+        # Other background passes that produce deliveries (reporting to the city): a settle
+        # runs them between processing what came in and delivering what goes out.
+        self._settle_hooks: list[Callable[[], Awaitable[None]]] = []
+
+    def add_settle_hook(self, drain: Callable[[], Awaitable[None]]) -> None:
+        self._settle_hooks.append(drain)
 
     def scheme_for_host(self, host: str) -> str:
         """RFC 9421 for servers publishing Ed25519 keys (ours); Mastodon's cavage otherwise."""
@@ -173,4 +179,6 @@ class Federation:
     async def settle(self) -> None:
         """Process everything received and deliver everything due (for tests and the demo)."""
         await self.processor.drain()
+        for drain in self._settle_hooks:
+            await drain()
         await self.worker.drain()

@@ -109,6 +109,10 @@ class Notification:
     created_at: int
     read_at: int | None
     emailed_at: int | None
+    # A call for volunteers (or other city content) it is about, and that content's title
+    # while it is live.
+    city_message_id: int | None = None
+    city_title: str | None = None
 
 
 @dataclass(frozen=True)

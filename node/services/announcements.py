@@ -7,7 +7,6 @@ delivery in that same transaction. Edits go out as `Update`, withdrawals as `Del
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,18 +14,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from node.config import Config
-from node.errors import N_, Forbidden, InvalidInput, NotFound
-from node.federation.actors import AS_PUBLIC
+from node.errors import N_, InvalidInput, NotFound
 from node.federation.outbox import iso_now
 from node.federation.runtime import Federation
 from node.models import User
 from node.models.federation import Announcement, CityMessage
+from node.services.city_broadcast import CityBroadcast, RemoteNeighbourhood, ResidentView, Targets
 from node.services.rich_text import render_markdown
 from node.storage import activities as activities_store
 from node.storage import announcements as announcements_store
 from node.storage import city_messages as city_messages_store
-from node.storage import neighbourhoods as neighbourhoods_store
-from node.storage import peers as peers_store
 from node.storage.database import Database
 
 
@@ -44,31 +41,20 @@ class AnnouncementDraft:
     public: bool = True  # also visible to the city's followers on the fediverse
 
 
-@dataclass(frozen=True)
-class RemoteNeighbourhood:
-    uri: str
-    name: str
-    host: str
-
-
 class Announcements:
     def __init__(
         self,
         db: Database,
         config: Config,
         federation: Federation,
+        broadcast: CityBroadcast,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = db
         self._config = config
         self._federation = federation
+        self._broadcast = broadcast
         self._clock = clock
-
-    def _city(self):
-        city = self._federation.actors.city()
-        if city is None:
-            raise Forbidden(N_("This node does not host a city (set city.enabled)."))
-        return city
 
     def _check(self, draft: AnnouncementDraft) -> AnnouncementDraft:
         problems: dict[str, str] = {}
@@ -89,72 +75,22 @@ class Announcements:
 
     async def remote_neighbourhoods(self) -> list[RemoteNeighbourhood]:
         """Neighbourhoods of other nodes that follow the city (accepted): possible targets."""
-        city = self._city()
-        follows = await self._db.read(
-            "list_city_followers", peers_store.list_follows, "inbound", "accepted", city.key
-        )
-        return [
-            RemoteNeighbourhood(
-                f.actor.uri, f.actor.name or f.actor.preferred_username, f.actor.host
-            )
-            for f in follows
-            if f.actor is not None and f.actor.type == "Group"
-        ]
+        return await self._broadcast.remote_neighbourhoods()
 
     async def publish(self, author: User, draft: AnnouncementDraft) -> Announcement:
-        city = self._city()
         draft = self._check(draft)
         now = self._clock()
-        remote = {r.uri: r for r in await self.remote_neighbourhoods()}
-        remote_targets = (
-            list(remote)
-            if draft.all_neighbourhoods
-            else [uri for uri in draft.remote_neighbourhoods if uri in remote]
-        )
-        unknown = [uri for uri in draft.remote_neighbourhoods if uri not in remote]
-        if unknown:
-            raise InvalidInput(
-                {"targets": (N_("%(target)s does not follow the city."), {"target": unknown[0]})}
-            )
-        followers = await self._db.read(
-            "list_city_followers", peers_store.list_follows, "inbound", "accepted", city.key
-        )
-        object_uri = self._federation.outbox.new_object_uri()
+        object_uri = self._broadcast.new_object_uri()
         body_html = render_markdown(draft.body)
-        to = list(remote_targets) + ([AS_PUBLIC] if draft.public else [])
-        note = self._note(object_uri, draft, body_html, now, to, remote_targets)
-        activity = (
-            self._federation.outbox.prepare(
-                city,
-                "Create",
-                note,
-                now,
-                source="announcement",
-                to=to,
-                cc=[city.followers],
-                audience=remote_targets or None,
-            )
-            if (remote_targets or draft.public)
-            else None
+        note = self._note(object_uri, draft, body_html)
+        targets = Targets(
+            local=draft.local_neighbourhoods,
+            remote=draft.remote_neighbourhoods,
+            everywhere=draft.all_neighbourhoods,
         )
-        inboxes = {
-            f.actor.delivery_inbox
-            for f in followers
-            if f.actor is not None
-            and (f.actor.uri in remote_targets or (draft.public and f.actor.type != "Group"))
-        }
 
-        def store(conn) -> int:
-            local_ids = (
-                [n.id for n in neighbourhoods_store.list_neighbourhoods(conn)]
-                if draft.all_neighbourhoods
-                else list(draft.local_neighbourhoods)
-            )
-            for n_id in local_ids:
-                if neighbourhoods_store.get_neighbourhood_by_id(conn, n_id) is None:
-                    raise InvalidInput({"targets": N_("Choose neighbourhoods from the list.")})
-            targets = [f"local:{n}" for n in local_ids] + remote_targets
-            announcement_id = announcements_store.put_announcement(
+        def store(conn, stored_targets: list[str]) -> int:
+            return announcements_store.put_announcement(
                 conn,
                 object_uri=object_uri,
                 title=draft.title,
@@ -164,88 +100,48 @@ class Announcements:
                 pinned=draft.pinned,
                 expires_at=draft.expires_at,
                 all_neighbourhoods=draft.all_neighbourhoods,
-                targets=targets,
+                targets=stored_targets,
                 created_by=author.id,
                 now=int(now),
             )
-            self._deliver_locally(conn, note, object_uri, draft, body_html, local_ids, now)
-            activities_store.put_federated_object(
-                conn,
-                object_uri,
-                "Note",
-                "announcement",
-                announcement_id,
-                json.dumps(note, ensure_ascii=False),
-                draft.public,
-            )
-            if activity is not None:
-                self._federation.outbox.enqueue(conn, activity, inboxes, draft.public, now)
-            return announcement_id
 
-        announcement_id = await self._db.write("publish_announcement", store)
-        self._federation.outbox.wake()
+        announcement_id = await self._broadcast.publish(
+            source="announcement",
+            kind="announcement",
+            obj=note,
+            targets=targets,
+            view=self._view(draft, body_html),
+            public=draft.public,
+            store=store,
+        )
         return await self.get(announcement_id)
 
-    def _note(
-        self,
-        object_uri: str,
-        draft: AnnouncementDraft,
-        body_html: str,
-        now: float,
-        to: list[str],
-        audience: list[str],
-    ) -> dict[str, Any]:
-        city = self._city()
-        note: dict[str, Any] = {
-            "id": object_uri,
-            "type": "Note",
-            "attributedTo": city.uri,
-            "name": draft.title,
-            "content": body_html,
-            "published": iso_now(now),
-            "url": f"{self._config.base_url}/announcements/{object_uri.rsplit('/', 1)[1]}",
-            "to": to,
-            "cc": [city.followers],
-            "quartier:urgent": draft.urgent,
-            "quartier:pinned": draft.pinned,
-        }
-        if audience:
-            note["audience"] = audience
-        if draft.expires_at is not None:
-            note["endTime"] = datetime.fromtimestamp(draft.expires_at, UTC).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            )
-        return note
-
-    def _deliver_locally(
-        self,
-        conn,
-        note: dict,
-        object_uri: str,
-        draft: AnnouncementDraft,
-        body_html: str,
-        local_ids: list[int],
-        now: float,
-    ) -> None:
-        if not local_ids:
-            return
-        city = self._city()
-        city_messages_store.put_city_message(
-            conn,
-            object_uri=object_uri,
-            actor=city.uri,
-            actor_name=city.name,
-            kind="announcement",
+    @staticmethod
+    def _view(draft: AnnouncementDraft, body_html: str) -> ResidentView:
+        return ResidentView(
             title=draft.title,
             content_html=body_html,
             urgent=draft.urgent,
             pinned=draft.pinned,
             expires_at=draft.expires_at,
-            published_at=int(now),
-            document=json.dumps(note, ensure_ascii=False),
-            neighbourhood_ids=local_ids,
-            now=int(now),
         )
+
+    def _note(self, object_uri: str, draft: AnnouncementDraft, body_html: str) -> dict[str, Any]:
+        """The Note without its addressing (the broadcast adds `to`, `cc` and `audience`)."""
+        note: dict[str, Any] = {
+            "id": object_uri,
+            "type": "Note",
+            "name": draft.title,
+            "content": body_html,
+            "url": f"{self._config.base_url}/announcements/{object_uri.rsplit('/', 1)[1]}",
+            "quartier:urgent": draft.urgent,
+            "quartier:pinned": draft.pinned,
+        }
+        if draft.expires_at is not None:
+            note["endTime"] = datetime.fromtimestamp(draft.expires_at, UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
+        return note
 
     async def get(self, announcement_id: int) -> Announcement:
         found = await self._db.read(
@@ -265,6 +161,20 @@ class Announcements:
             user.neighbourhood_id,
             int(self._clock()),
         )
+
+    async def message_for_resident(self, user: User, message_id: int) -> CityMessage:
+        """One live city message of the resident's neighbourhood (404 for anyone else)."""
+        found = None
+        if user.neighbourhood_id is not None:
+            found = await self._db.read(
+                "city_message",
+                city_messages_store.get_city_message_for_neighbourhood,
+                message_id,
+                user.neighbourhood_id,
+            )
+        if found is None:
+            raise NotFound(N_("There is no such message from the city."))
+        return found
 
     async def public(self, uuid: str) -> Announcement:
         """A live announcement the city made public, for anyone (e.g. from Mastodon)."""
@@ -295,7 +205,6 @@ class Announcements:
         expires_at: int | None,
     ) -> Announcement:
         """Change an announcement everywhere it went: locally at once, remotely by `Update`."""
-        city = self._city()
         current = await self.get(announcement_id)
         if current.withdrawn_at is not None:
             raise InvalidInput({"title": N_("A withdrawn announcement cannot be edited.")})
@@ -310,43 +219,15 @@ class Announcements:
             )
         )
         now = self._clock()
-        remote_targets = [t for t in current.targets if not t.startswith("local:")]
-        local_ids = [int(t[6:]) for t in current.targets if t.startswith("local:")]
         body_html = render_markdown(draft.body)
-        published = await self._db.read(
-            "get_federated_object", activities_store.get_federated_object, current.object_uri
-        )
-        public = bool(published and published[2])
-        to = remote_targets + ([AS_PUBLIC] if public else [])
-        note = self._note(current.object_uri, draft, body_html, now, to, remote_targets)
+        note = self._note(current.object_uri, draft, body_html)
         note["published"] = iso_now(current.created_at)
-        note["updated"] = iso_now(now)
-        update = (
-            self._federation.outbox.prepare(
-                city,
-                "Update",
-                note,
-                now,
-                source="announcement",
-                to=to,
-                cc=[city.followers],
-                audience=remote_targets or None,
-            )
-            if (remote_targets or public)
-            else None
-        )
-        followers = await self._db.read(
-            "list_city_followers", peers_store.list_follows, "inbound", "accepted", city.key
-        )
-        inboxes = {
-            f.actor.delivery_inbox
-            for f in followers
-            if f.actor is not None
-            and (f.actor.uri in remote_targets or (public and f.actor.type != "Group"))
-        }
-
-        def store(conn) -> None:
-            announcements_store.update_announcement(
+        await self._broadcast.update(
+            source="announcement",
+            kind="announcement",
+            obj=note,
+            view=self._view(draft, body_html),
+            store=lambda conn: announcements_store.update_announcement(
                 conn,
                 announcement_id,
                 title=draft.title,
@@ -356,59 +237,20 @@ class Announcements:
                 pinned=draft.pinned,
                 expires_at=draft.expires_at,
                 now=int(now),
-            )
-            self._deliver_locally(conn, note, current.object_uri, draft, body_html, local_ids, now)
-            activities_store.put_federated_object(
-                conn,
-                current.object_uri,
-                "Note",
-                "announcement",
-                announcement_id,
-                json.dumps(note, ensure_ascii=False),
-                public,
-            )
-            if update is not None:
-                self._federation.outbox.enqueue(conn, update, inboxes, public, now)
-
-        await self._db.write("edit_announcement", store)
-        self._federation.outbox.wake()
+            ),
+        )
         return await self.get(announcement_id)
 
     async def withdraw(self, author: User, announcement_id: int) -> None:
         """Take an announcement back everywhere: locally at once, remotely with a Delete."""
-        city = self._city()
         announcement = await self.get(announcement_id)
         if announcement.withdrawn_at is not None:
             return
-        now = self._clock()
-        remote_targets = [t for t in announcement.targets if not t.startswith("local:")]
-        followers = await self._db.read(
-            "list_city_followers", peers_store.list_follows, "inbound", "accepted", city.key
-        )
-        public = True
-        inboxes = {
-            f.actor.delivery_inbox
-            for f in followers
-            if f.actor is not None and (f.actor.uri in remote_targets or f.actor.type != "Group")
-        }
-        tombstone = {"id": announcement.object_uri, "type": "Tombstone"}
-        delete = self._federation.outbox.prepare(
-            city,
-            "Delete",
-            tombstone,
-            now,
+        now = int(self._clock())
+        await self._broadcast.withdraw(
             source="announcement",
-            to=[*remote_targets, AS_PUBLIC],
-            cc=[city.followers],
+            object_uri=announcement.object_uri,
+            store=lambda conn: announcements_store.withdraw_announcement(
+                conn, announcement_id, now
+            ),
         )
-
-        def store(conn) -> None:
-            announcements_store.withdraw_announcement(conn, announcement_id, int(now))
-            city_messages_store.withdraw_city_message(
-                conn, announcement.object_uri, city.uri, int(now)
-            )
-            activities_store.mark_federated_object_deleted(conn, announcement.object_uri, int(now))
-            self._federation.outbox.enqueue(conn, delete, inboxes, public, now)
-
-        await self._db.write("withdraw_announcement", store)
-        self._federation.outbox.wake()

@@ -13,7 +13,8 @@ from node.errors import N_
 from node.models.community import Notification
 
 # Kinds e-mailed at once to people in 'immediate' mode; every other kind waits for the digest.
-IMMEDIATE_KINDS = frozenset({"message", "reply", "comment"})
+# A call for volunteers is often for the coming days: a daily digest may come too late.
+IMMEDIATE_KINDS = frozenset({"message", "reply", "comment", "volunteer_call"})
 
 
 class Speaks(Protocol):
@@ -65,6 +66,17 @@ def describe(notification: Notification, speaker: Speaks) -> NotificationText:
         return NotificationText(
             speaker.gettext(N_("Something was reported in your neighbourhood")), "/moderation"
         )
+    if n.kind == "volunteer_call":
+        # The call's page on this node; a withdrawn call says so there.
+        path = f"/volunteer-calls/{n.city_message_id}" if n.city_message_id else None
+        if n.city_title:
+            return NotificationText(
+                speaker.gettext(
+                    N_("The city is looking for volunteers: '%(title)s'"), title=n.city_title
+                ),
+                path,
+            )
+        return NotificationText(speaker.gettext(N_("The city is looking for volunteers")), path)
     if n.kind == "warning":
         return NotificationText(
             speaker.gettext(N_("A moderator sent you a warning")), "/account/warnings"

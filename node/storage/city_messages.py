@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
+from node.models.city import CityObject
 from node.models.federation import CityMessage
 
 
@@ -127,3 +129,60 @@ def count_city_messages(conn: sqlite3.Connection, object_uri: str) -> int:
     return conn.execute(
         "SELECT count(*) FROM city_messages WHERE object_uri = ?", (object_uri,)
     ).fetchone()[0]
+
+
+def _city_object(row: sqlite3.Row) -> CityObject:
+    return CityObject(
+        message_id=row["id"],
+        object_uri=row["object_uri"],
+        actor=row["actor"],
+        actor_name=row["actor_name"],
+        kind=row["kind"],
+        document=json.loads(row["document"]),
+        published_at=row["published_at"],
+        withdrawn_at=row["withdrawn_at"],
+    )
+
+
+def get_city_object_for_neighbourhood(
+    conn: sqlite3.Connection, message_id: int, neighbourhood_id: int, kind: str
+) -> CityObject | None:
+    """A city object of `kind` as a resident of the neighbourhood may see it (withdrawn too:
+    the page then says so), or None if it was never sent to that neighbourhood."""
+    row = conn.execute(
+        "SELECT m.* FROM city_messages m JOIN city_message_targets t ON t.message_id = m.id"
+        " WHERE m.id = ? AND t.neighbourhood_id = ? AND m.kind = ?",
+        (message_id, neighbourhood_id, kind),
+    ).fetchone()
+    return _city_object(row) if row else None
+
+
+def get_city_object_by_uri(conn: sqlite3.Connection, object_uri: str) -> CityObject | None:
+    row = conn.execute("SELECT * FROM city_messages WHERE object_uri = ?", (object_uri,)).fetchone()
+    return _city_object(row) if row else None
+
+
+def list_city_object_targets_of_kind(
+    conn: sqlite3.Connection, kind: str
+) -> list[tuple[CityObject, int]]:
+    """Every live (not withdrawn) city object of `kind`, once per neighbourhood it targets:
+    what report sources iterate over."""
+    rows = conn.execute(
+        "SELECT m.*, t.neighbourhood_id AS target FROM city_messages m"
+        " JOIN city_message_targets t ON t.message_id = m.id"
+        " WHERE m.kind = ? AND m.withdrawn_at IS NULL ORDER BY m.id, t.neighbourhood_id",
+        (kind,),
+    ).fetchall()
+    return [(_city_object(row), row["target"]) for row in rows]
+
+
+def get_city_message_for_neighbourhood(
+    conn: sqlite3.Connection, message_id: int, neighbourhood_id: int
+) -> CityMessage | None:
+    """A live city message sent to the neighbourhood, as its residents read it."""
+    row = conn.execute(
+        "SELECT m.* FROM city_messages m JOIN city_message_targets t ON t.message_id = m.id"
+        " WHERE m.id = ? AND t.neighbourhood_id = ? AND m.withdrawn_at IS NULL",
+        (message_id, neighbourhood_id),
+    ).fetchone()
+    return _message(row) if row else None

@@ -540,6 +540,267 @@ def _node_state(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0005_city_reports")
+def _city_reports(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- Where each new kind of city object went (local:<neighbourhood id> or a remote
+        -- neighbourhood's actor URI), so an Update or Delete reaches the same places.
+        CREATE TABLE city_object_targets (
+            object_uri TEXT NOT NULL,
+            target TEXT NOT NULL,
+            PRIMARY KEY (object_uri, target)
+        ) WITHOUT ROWID;
+        -- Announcements made before this table existed keep their targets.
+        INSERT INTO city_object_targets (object_uri, target)
+            SELECT a.object_uri, t.target FROM announcement_targets t
+            JOIN announcements a ON a.id = t.announcement_id;
+
+        -- The city's side: the latest aggregate each neighbourhood reported about one of the
+        -- city's objects (a survey, an event, ...) or, for statistics, about the city itself.
+        -- Local neighbourhoods are stored here by the same code, without a network hop.
+        CREATE TABLE city_reports (
+            subject_uri TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            neighbourhood_uri TEXT NOT NULL,
+            neighbourhood_name TEXT NOT NULL,
+            host TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            final INTEGER NOT NULL DEFAULT 0,
+            figures TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            PRIMARY KEY (subject_uri, kind, neighbourhood_uri)
+        ) WITHOUT ROWID;
+
+        -- The reporting side: what this node last reported, so it sends only changes, and
+        -- a final report exactly once.
+        CREATE TABLE report_state (
+            subject_uri TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id) ON DELETE CASCADE,
+            report_uri TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            figures_hash TEXT NOT NULL,
+            final INTEGER NOT NULL DEFAULT 0,
+            sent_at INTEGER NOT NULL,
+            PRIMARY KEY (subject_uri, kind, neighbourhood_id)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+@migrations(name="0006_surveys")
+def _surveys(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- The city's surveys (the city node's side). Questions are a JSON list; see
+        -- node/models/surveys.py for their shape.
+        CREATE TABLE surveys (
+            id INTEGER PRIMARY KEY,
+            object_uri TEXT NOT NULL UNIQUE,
+            public_note_uri TEXT,
+            title TEXT NOT NULL,
+            intro TEXT NOT NULL DEFAULT '',
+            questions TEXT NOT NULL,
+            answer_mode TEXT NOT NULL CHECK (answer_mode IN ('resident', 'household')),
+            min_cell_size INTEGER NOT NULL,
+            opens_at INTEGER NOT NULL,
+            closes_at INTEGER NOT NULL,
+            closed_at INTEGER,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at INTEGER NOT NULL,
+            withdrawn_at INTEGER
+        );
+
+        -- A resident's (or household's) answer, on their home node only. It never leaves:
+        -- reports are computed from it. respondent is 'u:<user id>' or 'h:<household id>'.
+        CREATE TABLE survey_responses (
+            id INTEGER PRIMARY KEY,
+            survey_uri TEXT NOT NULL,
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id) ON DELETE CASCADE,
+            respondent TEXT NOT NULL,
+            household_id INTEGER REFERENCES households(id) ON DELETE SET NULL,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            answered_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (survey_uri, respondent)
+        );
+        CREATE INDEX survey_responses_by_neighbourhood
+            ON survey_responses(survey_uri, neighbourhood_id);
+        -- One row per chosen option, scale value or text answer.
+        CREATE TABLE survey_answers (
+            response_id INTEGER NOT NULL REFERENCES survey_responses(id) ON DELETE CASCADE,
+            question INTEGER NOT NULL,
+            choice INTEGER,
+            text TEXT
+        );
+        CREATE INDEX survey_answers_by_response ON survey_answers(response_id, question);
+        """
+    )
+
+
+@migrations(name="0007_city_events")
+def _city_events(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- Events and co-construction workshops the city organises (city node's side).
+        CREATE TABLE city_events (
+            id INTEGER PRIMARY KEY,
+            object_uri TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            location TEXT NOT NULL DEFAULT '',
+            starts_at INTEGER NOT NULL,
+            ends_at INTEGER,
+            workshop INTEGER NOT NULL DEFAULT 0,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER,
+            withdrawn_at INTEGER
+        );
+        -- A resident's RSVP to a city event, on their home node only; counts leave, names never.
+        CREATE TABLE city_event_rsvps (
+            event_uri TEXT NOT NULL,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id) ON DELETE CASCADE,
+            answer TEXT NOT NULL CHECK (answer IN ('going', 'maybe')),
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (event_uri, user_id)
+        ) WITHOUT ROWID;
+        -- Views of city messages, deduplicated per reader by a keyed hash (as post views):
+        -- the table can be counted per neighbourhood but names nobody.
+        CREATE TABLE city_message_views (
+            message_id INTEGER NOT NULL REFERENCES city_messages(id) ON DELETE CASCADE,
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id) ON DELETE CASCADE,
+            viewer TEXT NOT NULL,
+            PRIMARY KEY (message_id, viewer)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+@migrations(name="0008_volunteer_calls")
+def _volunteer_calls(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- The city's calls for volunteers (city node's side).
+        CREATE TABLE volunteer_calls (
+            id INTEGER PRIMARY KEY,
+            object_uri TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            needed INTEGER,
+            ends_at INTEGER,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at INTEGER NOT NULL,
+            withdrawn_at INTEGER
+        );
+        -- A resident's answer to a call, on their home node. The contact travels to the city
+        -- only when share_contact is 1, and only what the volunteer typed here.
+        CREATE TABLE volunteer_replies (
+            call_uri TEXT NOT NULL,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id) ON DELETE CASCADE,
+            share_contact INTEGER NOT NULL DEFAULT 0,
+            contact_name TEXT NOT NULL DEFAULT '',
+            contact_details TEXT NOT NULL DEFAULT '',
+            message TEXT NOT NULL DEFAULT '',
+            answered_at INTEGER NOT NULL,
+            PRIMARY KEY (call_uri, user_id)
+        ) WITHOUT ROWID;
+        -- Which neighbourhoods' volunteers were told of a call, on the node where they live,
+        -- so each is told once whether the call was published here or arrived from afar.
+        CREATE TABLE volunteer_call_notices (
+            message_id INTEGER NOT NULL REFERENCES city_messages(id) ON DELETE CASCADE,
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id) ON DELETE CASCADE,
+            notified_at INTEGER NOT NULL,
+            PRIMARY KEY (message_id, neighbourhood_id)
+        ) WITHOUT ROWID;
+        -- A notification about city content (a call for volunteers) leads to its page.
+        ALTER TABLE notifications ADD COLUMN
+            city_message_id INTEGER REFERENCES city_messages(id) ON DELETE CASCADE;
+        """
+    )
+
+
+@migrations(name="0009_initiatives")
+def _initiatives(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- Citizen initiatives, on the proposer's home node.
+        CREATE TABLE initiatives (
+            id INTEGER PRIMARY KEY,
+            object_uri TEXT NOT NULL UNIQUE,
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id) ON DELETE CASCADE,
+            author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            sent_at INTEGER,
+            answer_html TEXT,
+            answered_at INTEGER,
+            withdrawn_at INTEGER
+        );
+        CREATE TABLE initiative_supports (
+            initiative_id INTEGER NOT NULL REFERENCES initiatives(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (initiative_id, user_id)
+        ) WITHOUT ROWID;
+        -- The city's side: initiatives that passed the threshold, local or received.
+        CREATE TABLE city_initiatives (
+            id INTEGER PRIMARY KEY,
+            object_uri TEXT NOT NULL UNIQUE,
+            neighbourhood_uri TEXT NOT NULL,
+            neighbourhood_name TEXT NOT NULL,
+            title TEXT NOT NULL,
+            body_html TEXT NOT NULL,
+            supporters INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            answer TEXT,
+            answered_at INTEGER,
+            answered_by INTEGER REFERENCES users(id) ON DELETE SET NULL
+        );
+        """
+    )
+
+
+@migrations(name="0010_participatory_budgets")
+def _participatory_budgets(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- The city's participatory budgets (city node's side); projects are a JSON list.
+        CREATE TABLE budgets (
+            id INTEGER PRIMARY KEY,
+            object_uri TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            amount INTEGER NOT NULL,
+            currency TEXT NOT NULL DEFAULT 'EUR',
+            projects TEXT NOT NULL,
+            opens_at INTEGER NOT NULL,
+            closes_at INTEGER NOT NULL,
+            closed_at INTEGER,
+            outcome TEXT,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at INTEGER NOT NULL,
+            withdrawn_at INTEGER
+        );
+        -- A resident's allocation, on their home node: one row per project given money.
+        CREATE TABLE budget_allocations (
+            budget_uri TEXT NOT NULL,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            neighbourhood_id INTEGER NOT NULL REFERENCES neighbourhoods(id) ON DELETE CASCADE,
+            project INTEGER NOT NULL,
+            amount INTEGER NOT NULL CHECK (amount >= 0),
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (budget_uri, user_id, project)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 def known_migration_names() -> list[str]:
     return [m.name for m in migrations._migrations]
 

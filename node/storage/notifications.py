@@ -33,10 +33,12 @@ def put_notification(
 _NOTIFICATION_SELECT = (
     "SELECT n.*, a.display_name AS actor_name,"
     # A hidden or deleted post's title is not repeated in a notification.
-    " CASE WHEN p.status = 'visible' THEN p.title END AS post_title"
+    " CASE WHEN p.status = 'visible' THEN p.title END AS post_title,"
+    " CASE WHEN cm.withdrawn_at IS NULL THEN cm.title END AS city_title"
     " FROM notifications n"
     " LEFT JOIN users a ON a.id = n.actor_id"
     " LEFT JOIN posts p ON p.id = n.post_id"
+    " LEFT JOIN city_messages cm ON cm.id = n.city_message_id"
 )
 
 
@@ -53,6 +55,8 @@ def _notification(row: sqlite3.Row) -> Notification:
         created_at=row["created_at"],
         read_at=row["read_at"],
         emailed_at=row["emailed_at"],
+        city_message_id=row["city_message_id"],
+        city_title=row["city_title"],
     )
 
 
@@ -112,6 +116,7 @@ def list_pending_emails(conn: sqlite3.Connection, limit: int = 2000) -> list[Pen
     rows = conn.execute(
         "SELECT n.*, a.display_name AS actor_name,"
         " CASE WHEN p.status = 'visible' THEN p.title END AS post_title,"
+        " CASE WHEN cm.withdrawn_at IS NULL THEN cm.title END AS city_title,"
         " u.email AS recipient_email, u.display_name AS recipient_name,"
         " u.locale AS recipient_locale, u.status AS recipient_status,"
         " coalesce(s.email_mode, 'immediate') AS email_mode, s.last_digest_at"
@@ -120,6 +125,7 @@ def list_pending_emails(conn: sqlite3.Connection, limit: int = 2000) -> list[Pen
         " LEFT JOIN notification_settings s ON s.user_id = n.user_id"
         " LEFT JOIN users a ON a.id = n.actor_id"
         " LEFT JOIN posts p ON p.id = n.post_id"
+        " LEFT JOIN city_messages cm ON cm.id = n.city_message_id"
         " WHERE n.emailed_at IS NULL ORDER BY n.id LIMIT ?",
         (limit,),
     ).fetchall()

@@ -18,7 +18,7 @@ from tests.conftest import PASSWORD, Node
 
 CSRF_COOKIE = "quartier_csrf"
 SESSION_COOKIE = "quartier_session"
-ERROR_FOR = re.compile(r'<p id="field-([\w-]+)-error" class="error-message">(.*?)</p>', re.S)
+ERROR_FOR = re.compile(r'<p id="field-([\w.-]+)-error" class="error-message">(.*?)</p>', re.S)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,628 @@
+"""Participatory budgets: the city offers an amount and projects, residents share it out.
+
+The city's side keeps the budget (`budgets`) and publishes it as a `quartier:Budget` through
+CityBroadcast; every node, the city's own included, then holds it as a city message, so the
+residents' side has one code path for local and remote budgets. A resident's allocation stays
+on their home node (`budget_allocations`); the city learns only what `BudgetResultsSource`
+reports: while open, how many took part; once closed, per project the sum given and how many
+gave to it, hidden for groups under k residents (a small group's sums would reveal who gave what).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import nh3
+from markupsafe import escape
+
+from node.config import Config
+from node.errors import N_, Conflict, InvalidInput, NotFound
+from node.federation.outbox import iso_now
+from node.federation.runtime import Federation
+from node.models import User
+from node.models.budgets import (
+    Budget,
+    BudgetDraft,
+    BudgetOutcome,
+    BudgetProject,
+    BudgetResults,
+    NeighbourhoodResults,
+    OfferedProject,
+    ProjectFigures,
+    ReceivedBudget,
+)
+from node.models.city import CityObject, CityReport, Figures, ReportSubject
+from node.services.city_broadcast import LOCAL, CityBroadcast, RemoteNeighbourhood, ResidentView
+from node.services.city_broadcast import Targets as BroadcastTargets
+from node.services.disclosure import suppress
+from node.services.reporting import Reporting
+from node.services.rich_text import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_SCHEMES,
+    ALLOWED_TAGS,
+    render_markdown,
+)
+from node.storage import budgets as budgets_store
+from node.storage import city_messages as city_messages_store
+from node.storage import city_reports as city_reports_store
+from node.storage import neighbourhoods as neighbourhoods_store
+from node.storage import peers as peers_store
+from node.storage.database import Database
+
+KIND = "budget"
+REPORT_KIND = "budget_results"
+CURRENCY = "EUR"
+MIN_PROJECTS = 2
+MAX_PROJECTS = 30
+MAX_EUROS = 1_000_000_000
+
+
+def whole_euros(text: str) -> int | None:
+    """A typed amount ("50000", "50 000", "50.000 €") as whole euros; None if it is not one."""
+    digits = text.replace(" ", "").replace("\u00a0", "").replace("\u202f", "").replace("€", "")
+    digits = digits.replace(".", "").replace(",", "").replace("'", "")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 12:
+        return None
+    return int(digits)
+
+
+def _timestamp(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return None
+
+
+def _count(value: Any) -> int | None:
+    """A count from a report (untrusted when remote): a non-negative integer, or None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10**15:
+        return value
+    return None
+
+
+def safe_html(html: Any) -> str:
+    """A city's HTML as we show it: only harmless formatting survives (remote input)."""
+    return nh3.clean(
+        str(html or ""),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_SCHEMES,
+        link_rel="nofollow noopener",
+    )
+
+
+def document_projects(document: dict[str, Any]) -> list[BudgetProject]:
+    """The projects of a received `quartier:Budget` (schema-checked on ingress)."""
+    projects = document.get("quartier:projects")
+    if not isinstance(projects, list):
+        return []
+    return [
+        BudgetProject(
+            name=str(p.get("name", "")),
+            description=str(p.get("content", "")),
+            cost=_count(p.get("quartier:cost")) or 0,
+            neighbourhood=p["quartier:neighbourhood"]
+            if isinstance(p.get("quartier:neighbourhood"), str)
+            else None,
+        )
+        for p in projects[:MAX_PROJECTS]
+        if isinstance(p, dict)
+    ]
+
+
+def document_closed(document: dict[str, Any], now: float) -> bool:
+    """Closed early by the city (`closed`) or past its `endTime`."""
+    if document.get("closed"):
+        return True
+    ends = _timestamp(document.get("endTime"))
+    return ends is not None and now >= ends
+
+
+class BudgetResultsSource:
+    """What each neighbourhood reports about a budget it received (see reporting.py)."""
+
+    kind = REPORT_KIND
+
+    def __init__(self, min_cell_size: int) -> None:
+        self._k = min_cell_size
+
+    def subjects(self, conn, now: int) -> list[ReportSubject]:
+        return [
+            ReportSubject(obj.object_uri, obj.actor, neighbourhood_id)
+            for obj, neighbourhood_id in city_messages_store.list_city_object_targets_of_kind(
+                conn, KIND
+            )
+        ]
+
+    def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
+        obj = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)
+        if obj is None:
+            return None
+        opens = _timestamp(obj.document.get("startTime"))
+        if opens is not None and now < opens:
+            return None
+        tally = budgets_store.tally_allocations(conn, subject.subject_uri, subject.neighbourhood_id)
+        if not document_closed(obj.document, now):
+            # While open only the turnout: sums that move with each allocation would show
+            # what the latest resident gave.
+            return Figures({"participants": tally.participants})
+        count = len(document_projects(obj.document))
+        supporters = [tally.supporters.get(i, 0) for i in range(count)]
+        # Supporters need not add up to anything (a resident gives to several projects), so
+        # no second cell has to be hidden; a hidden project's total goes with its supporters.
+        shown = suppress(supporters, tally.participants, self._k, adds_up=False)
+        projects = [
+            {
+                "total": tally.totals.get(i, 0) if shown[i] is not None else None,
+                "supporters": shown[i],
+            }
+            for i in range(count)
+        ]
+        return Figures({"participants": tally.participants, "projects": projects}, final=True)
+
+
+class Budgets:
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        broadcast: CityBroadcast,
+        reporting: Reporting,
+        federation: Federation,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = db
+        self._config = config
+        self._broadcast = broadcast
+        self._reporting = reporting
+        self._federation = federation
+        self._clock = clock
+        reporting.register(BudgetResultsSource(config.participation.min_cell_size))
+
+    def now(self) -> float:
+        """The service's clock, so pages judge open and closed as the service does."""
+        return self._clock()
+
+    # -- the city's side -------------------------------------------------------------------
+
+    async def remote_neighbourhoods(self) -> list[RemoteNeighbourhood]:
+        return await self._broadcast.remote_neighbourhoods()
+
+    async def list(self) -> list[Budget]:
+        return await self._db.read("list_budgets", budgets_store.list_budgets)
+
+    async def get(self, budget_id: int) -> Budget:
+        found = await self._db.read("get_budget", budgets_store.get_budget_by_id, budget_id)
+        if found is None:
+            raise NotFound(N_("There is no such budget."))
+        return found
+
+    def _check(self, draft: BudgetDraft, remote: set[str]) -> None:
+        problems: dict[str, str | tuple[str, dict[str, Any]]] = {}
+        if not 3 <= len(" ".join(draft.title.split())) <= 200:
+            problems["title"] = N_("Give the budget a title of 3 to 200 characters.")
+        if not draft.description.strip() or len(draft.description) > 10_000:
+            problems["description"] = N_("Describe the budget (at most 10,000 characters).")
+        if draft.amount is None or not 1 <= draft.amount <= MAX_EUROS:
+            problems["amount"] = N_("Give the amount per neighbourhood in whole euros, e.g. 50000.")
+        now = self._clock()
+        if draft.closes_at is None:
+            problems["closes_at"] = N_("Give the date and time the budget closes.")
+        elif draft.closes_at <= now:
+            problems["closes_at"] = N_("The closing date must be in the future.")
+        elif draft.opens_at is not None and draft.closes_at <= draft.opens_at:
+            problems["closes_at"] = N_("The budget must close after it opens.")
+        targets = BroadcastTargets.from_form(list(draft.targets))
+        if targets.empty:
+            problems["targets"] = N_("Choose at least one neighbourhood, or all of them.")
+        rows = draft.rows or tuple(range(len(draft.projects)))
+        for project, row in zip(draft.projects, rows, strict=True):
+            field = f"projects.{row}"
+            if not 1 <= len(project.name.strip()) <= 200:
+                problems[f"{field}.name"] = N_("Give the project a name of at most 200 characters.")
+            if len(project.description) > 1000:
+                problems[f"{field}.description"] = N_(
+                    "Keep the description under 1,000 characters."
+                )
+            if project.cost is None or not 1 <= project.cost <= MAX_EUROS:
+                problems[f"{field}.cost"] = N_("Give the cost in whole euros, e.g. 12000.")
+            if project.neighbourhood and not _targeted(project.neighbourhood, targets, remote):
+                problems[f"{field}.neighbourhood"] = N_(
+                    "Choose one of the neighbourhoods the budget goes to."
+                )
+        if len(draft.projects) < MIN_PROJECTS:
+            problems["projects"] = N_("Offer at least two projects.")
+        elif len(draft.projects) > MAX_PROJECTS:
+            problems["projects"] = N_("Offer at most 30 projects.")
+        if problems:
+            raise InvalidInput(problems)
+
+    async def create(self, author: User, draft: BudgetDraft) -> Budget:
+        """Check and publish a budget to its neighbourhoods (local now, remote as `Create`)."""
+        self._broadcast.city()
+        remote = {r.uri for r in await self.remote_neighbourhoods()}
+        self._check(draft, remote)
+        now = int(self._clock())
+        group_uris = await self._db.read("local_group_uris", self._local_group_uris)
+        projects = tuple(
+            BudgetProject(
+                name=" ".join(p.name.split()),
+                description=" ".join(p.description.split()),
+                cost=int(p.cost or 0),
+                neighbourhood=(
+                    group_uris.get(_local_id(p.neighbourhood))
+                    if p.neighbourhood and p.neighbourhood.startswith(LOCAL)
+                    else p.neighbourhood or None
+                ),
+            )
+            for p in draft.projects
+        )
+        budget = Budget(
+            id=0,
+            object_uri=self._broadcast.new_object_uri(),
+            title=" ".join(draft.title.split()),
+            description=draft.description.strip(),
+            amount=int(draft.amount or 0),
+            currency=CURRENCY,
+            projects=projects,
+            opens_at=draft.opens_at if draft.opens_at is not None else now,
+            closes_at=int(draft.closes_at or 0),
+            closed_at=None,
+            outcome=None,
+            created_at=now,
+            withdrawn_at=None,
+        )
+
+        def store(conn, _targets: list[str]) -> int:
+            return budgets_store.put_budget(
+                conn,
+                object_uri=budget.object_uri,
+                title=budget.title,
+                description=budget.description,
+                amount=budget.amount,
+                currency=budget.currency,
+                projects=budget.projects,
+                opens_at=budget.opens_at,
+                closes_at=budget.closes_at,
+                created_by=author.id,
+                now=now,
+            )
+
+        budget_id = await self._broadcast.publish(
+            source=KIND,
+            kind=KIND,
+            obj=self._document(budget),
+            targets=BroadcastTargets.from_form(list(draft.targets)),
+            view=self._view(budget),
+            public=False,  # residents allocate on their home node: nothing for the fediverse
+            store=store,
+        )
+        return await self.get(budget_id)
+
+    def _local_group_uris(self, conn) -> dict[int, str]:
+        actors = self._federation.actors
+        return {
+            n.id: actors.neighbourhood(n.slug, n.name).uri
+            for n in neighbourhoods_store.list_neighbourhoods(conn)
+        }
+
+    def _document(self, budget: Budget) -> dict[str, Any]:
+        """The `quartier:Budget` as it goes on the wire (see budgets-federation.md)."""
+        projects = []
+        for p in budget.projects:
+            project: dict[str, Any] = {
+                "name": p.name,
+                "content": str(escape(p.description)),
+                "quartier:cost": p.cost,
+            }
+            if p.neighbourhood:
+                project["quartier:neighbourhood"] = p.neighbourhood
+            projects.append(project)
+        document: dict[str, Any] = {
+            "id": budget.object_uri,
+            "type": "quartier:Budget",
+            "name": budget.title,
+            "content": render_markdown(budget.description),
+            "published": iso_now(budget.created_at),
+            "startTime": iso_now(budget.opens_at),
+            "endTime": iso_now(budget.closes_at),
+            "quartier:amount": budget.amount,
+            "quartier:currency": budget.currency,
+            "quartier:projects": projects,
+        }
+        if budget.closed_at is not None:
+            document["closed"] = iso_now(budget.closed_at)
+        if budget.outcome is not None:
+            document["quartier:outcome"] = {
+                "content": render_markdown(budget.outcome.text),
+                "quartier:funded": list(budget.outcome.funded),
+            }
+        return document
+
+    def _view(self, budget: Budget) -> ResidentView:
+        return ResidentView(title=budget.title, content_html=render_markdown(budget.description))
+
+    async def close(self, author: User, budget_id: int) -> Budget:
+        """Close allocations now, everywhere (`Update` with `closed`): final reports follow."""
+        budget = await self.get(budget_id)
+        if budget.withdrawn_at is not None:
+            raise Conflict(N_("This budget was withdrawn."))
+        if budget.closed_at is not None:
+            return budget
+        now = int(self._clock())
+        closed = Budget(**{**budget.__dict__, "closed_at": now})
+        await self._broadcast.update(
+            source=KIND,
+            kind=KIND,
+            obj=self._document(closed),
+            view=self._view(closed),
+            store=lambda conn: budgets_store.close_budget(conn, budget_id, now),
+        )
+        self._reporting.wake()
+        return await self.get(budget_id)
+
+    async def publish_outcome(
+        self, author: User, budget_id: int, funded: list[int], text: str
+    ) -> Budget:
+        """Tell residents what the city decided (`Update` with `quartier:outcome`); closes the
+        budget if it was still open."""
+        budget = await self.get(budget_id)
+        if budget.withdrawn_at is not None:
+            raise Conflict(N_("This budget was withdrawn."))
+        problems: dict[str, str] = {}
+        if not text.strip() or len(text) > 10_000:
+            problems["outcome"] = N_("Explain the outcome (at most 10,000 characters).")
+        if any(not 0 <= i < len(budget.projects) for i in funded):
+            problems["funded"] = N_("Choose projects from the list.")
+        if problems:
+            raise InvalidInput(problems)
+        now = int(self._clock())
+        outcome = BudgetOutcome(text.strip(), tuple(sorted(set(funded))))
+        decided = Budget(
+            **{**budget.__dict__, "closed_at": budget.closed_at or now, "outcome": outcome}
+        )
+        await self._broadcast.update(
+            source=KIND,
+            kind=KIND,
+            obj=self._document(decided),
+            view=self._view(decided),
+            store=lambda conn: budgets_store.put_budget_outcome(conn, budget_id, outcome, now),
+        )
+        self._reporting.wake()
+        return await self.get(budget_id)
+
+    async def withdraw(self, author: User, budget_id: int) -> None:
+        """Take the budget back everywhere (`Delete`); residents' pages say so."""
+        budget = await self.get(budget_id)
+        if budget.withdrawn_at is not None:
+            return
+        now = int(self._clock())
+        await self._broadcast.withdraw(
+            source=KIND,
+            object_uri=budget.object_uri,
+            store=lambda conn: budgets_store.withdraw_budget(conn, budget_id, now),
+        )
+
+    async def results(self, budget_id: int) -> BudgetResults:
+        """What neighbourhoods reported, per neighbourhood and summed: counts only."""
+        city = self._broadcast.city()
+
+        def read(conn):
+            budget = budgets_store.get_budget_by_id(conn, budget_id)
+            if budget is None:
+                return None
+            reports = city_reports_store.list_city_reports(conn, budget.object_uri, REPORT_KIND)
+            targets = city_reports_store.list_city_object_targets(conn, budget.object_uri)
+            local = {n.id: n for n in neighbourhoods_store.list_neighbourhoods(conn)}
+            follows = peers_store.list_follows(conn, "inbound", "accepted", city.key)
+            return budget, reports, targets, local, follows
+
+        found = await self._db.read("budget_results", read)
+        if found is None:
+            raise NotFound(N_("There is no such budget."))
+        budget, reports, targets, local, follows = found
+        actors = self._federation.actors
+        remote_names = {
+            f.actor.uri: (f.actor.name or f.actor.preferred_username, f.actor.host)
+            for f in follows
+            if f.actor is not None
+        }
+        # Every neighbourhood it went to, reported or not yet, by actor URI
+        rows: dict[str, NeighbourhoodResults] = {}
+        for target in targets:
+            if target.startswith(LOCAL):
+                n = local.get(_local_id(target))
+                if n is not None:
+                    uri = actors.neighbourhood(n.slug, n.name).uri
+                    rows[uri] = NeighbourhoodResults(n.name, "", False, False, None, ())
+            else:
+                name, host = remote_names.get(target, (target, ""))
+                rows[target] = NeighbourhoodResults(name, host, False, False, None, ())
+        count = len(budget.projects)
+        for report in reports:
+            # A neighbourhood of this node needs no host beside its name
+            host = "" if report.host == actors.host else report.host
+            rows[report.neighbourhood_uri] = _neighbourhood_results(report, count, host)
+        overall, partial = _overall(budget, rows)
+        ordered = sorted(rows.values(), key=lambda r: (r.name.casefold(), r.host))
+        return BudgetResults(
+            budget=budget,
+            neighbourhoods=tuple(ordered),
+            participants=sum(r.participants or 0 for r in ordered),
+            projects=overall,
+            partial=partial,
+        )
+
+    # -- the residents' side ---------------------------------------------------------------
+
+    async def for_resident(
+        self, user: User, message_id: int
+    ) -> tuple[ReceivedBudget, dict[int, int]]:
+        """The budget as offered to the resident's neighbourhood, and their own allocation."""
+        found = await self._db.read("resident_budget", self._resident_read, user, message_id)
+        if found is None:
+            raise NotFound(N_("There is no such budget."))
+        obj, group_uri, allocation = found
+        return self._received(obj, group_uri), allocation
+
+    def _resident_read(self, conn, user: User, message_id: int):
+        if user.neighbourhood_id is None:
+            return None
+        obj = city_messages_store.get_city_object_for_neighbourhood(
+            conn, message_id, user.neighbourhood_id, KIND
+        )
+        neighbourhood = neighbourhoods_store.get_neighbourhood_by_id(conn, user.neighbourhood_id)
+        if obj is None or neighbourhood is None:
+            return None
+        group = self._federation.actors.neighbourhood(neighbourhood.slug, neighbourhood.name)
+        return obj, group.uri, budgets_store.get_allocation(conn, obj.object_uri, user.id)
+
+    def _received(self, obj: CityObject, group_uri: str) -> ReceivedBudget:
+        doc = obj.document
+        outcome = doc.get("quartier:outcome")
+        outcome = outcome if isinstance(outcome, dict) else None
+        funded_raw = outcome.get("quartier:funded") if outcome else None
+        funded = (
+            {i for i in funded_raw if isinstance(i, int)} if isinstance(funded_raw, list) else set()
+        )
+        return ReceivedBudget(
+            message_id=obj.message_id,
+            object_uri=obj.object_uri,
+            city_name=obj.actor_name,
+            title=str(doc.get("name", "")),
+            description_html=safe_html(doc.get("content")),
+            amount=_count(doc.get("quartier:amount")) or 0,
+            currency=str(doc.get("quartier:currency") or CURRENCY),
+            projects=tuple(
+                OfferedProject(i, p, i in funded)
+                for i, p in enumerate(document_projects(doc))
+                if p.offered_to(group_uri)
+            ),
+            opens_at=_timestamp(doc.get("startTime")),
+            closes_at=_timestamp(doc.get("endTime")),
+            closed=document_closed(doc, self._clock()),
+            outcome_html=safe_html(outcome.get("content")) if outcome else None,
+            withdrawn=obj.withdrawn_at is not None,
+        )
+
+    async def allocate(
+        self, user: User, message_id: int, typed: dict[int, str | int]
+    ) -> dict[int, int]:
+        """Replace the resident's allocation: each amount at most its project's cost, all of
+        them together at most the budget's amount. Returns what was saved."""
+        budget, _ = await self.for_resident(user, message_id)
+        state = budget.state(self._clock())
+        if state == "closed":
+            raise Conflict(N_("This budget is closed: allocations can no longer change."))
+        if state != "open":
+            raise Conflict(N_("This budget is not open for allocations now."))
+        amounts = _checked_amounts(budget, typed)
+        now = int(self._clock())
+        neighbourhood_id = user.neighbourhood_id or 0
+        object_uri = budget.object_uri
+
+        def write(conn) -> None:
+            budgets_store.replace_allocation(
+                conn, object_uri, user.id, neighbourhood_id, amounts, now
+            )
+
+        await self._db.write("allocate_budget", write)
+        self._reporting.wake()
+        return {i: a for i, a in amounts.items() if a > 0}
+
+
+def _checked_amounts(budget: ReceivedBudget, typed: dict[int, str | int]) -> dict[int, int]:
+    """The typed amounts as euros, or InvalidInput naming each wrong field ("project.<index>");
+    an over-budget total is named at the first field where the running sum passes the amount."""
+    offered = {p.index: p.project for p in budget.projects}
+    problems: dict[str, str | tuple[str, dict[str, Any]]] = {}
+    amounts: dict[int, int] = {}
+    for index, raw in sorted(typed.items()):
+        value = raw if isinstance(raw, int) else (whole_euros(raw) if raw.strip() else 0)
+        field = f"project.{index}"
+        if index not in offered:
+            if value:
+                problems[field] = N_("This project is not offered to your neighbourhood.")
+        elif value is None or not 0 <= value <= MAX_EUROS:
+            problems[field] = N_("Give a whole number of euros, 0 or more.")
+        elif value > offered[index].cost:
+            problems[field] = (
+                N_("At most the project's cost, %(cost)s €."),
+                {"cost": offered[index].cost},
+            )
+        else:
+            amounts[index] = value
+    running = 0
+    for index in sorted(amounts):
+        running += amounts[index]
+        if running > budget.amount:
+            problems.setdefault(
+                f"project.{index}",
+                (
+                    N_(
+                        "Together your amounts come to %(total)s €, more than the"
+                        " %(amount)s € to share out."
+                    ),
+                    {"total": sum(amounts.values()), "amount": budget.amount},
+                ),
+            )
+            break
+    if problems:
+        raise InvalidInput(problems)
+    return amounts
+
+
+def _targeted(where: str, targets: BroadcastTargets, remote: set[str]) -> bool:
+    """Is the neighbourhood a project is limited to one the budget goes to?"""
+    if where.startswith(LOCAL):
+        return targets.everywhere or _local_id(where) in targets.local
+    return where in remote and (targets.everywhere or where in targets.remote)
+
+
+def _local_id(target: str) -> int:
+    rest = target[len(LOCAL) :]
+    return int(rest) if rest.isascii() and rest.isdigit() and len(rest) <= 18 else -1
+
+
+def _neighbourhood_results(report: CityReport, count: int, host: str) -> NeighbourhoodResults:
+    """One neighbourhood's report, coping with any odd value a remote node may send."""
+    figures = report.figures if isinstance(report.figures, dict) else {}
+    raw = figures.get("projects")
+    final = report.final and isinstance(raw, list)
+    projects = []
+    for i in range(count if final else 0):
+        entry = raw[i] if i < len(raw) and isinstance(raw[i], dict) else {}  # type: ignore[index,arg-type]
+        total, supporters = _count(entry.get("total")), _count(entry.get("supporters"))
+        if total is None or supporters is None:  # one without the other is not a figure
+            total = supporters = None
+        projects.append(ProjectFigures(total, supporters))
+    return NeighbourhoodResults(
+        name=report.neighbourhood_name,
+        host=host,
+        reported=True,
+        final=final,
+        participants=_count(figures.get("participants")),
+        projects=tuple(projects),
+    )
+
+
+def _overall(
+    budget: Budget, rows: dict[str, NeighbourhoodResults]
+) -> tuple[tuple[ProjectFigures, ...], tuple[bool, ...]]:
+    """Per project, the sums of what neighbourhoods showed; `partial` where one hid it."""
+    overall, partial = [], []
+    for i, project in enumerate(budget.projects):
+        finals = [r.projects[i] for uri, r in rows.items() if r.final and project.offered_to(uri)]
+        shown = [f for f in finals if f.total is not None]
+        overall.append(
+            ProjectFigures(sum(f.total or 0 for f in shown), sum(f.supporters or 0 for f in shown))
+            if shown
+            else ProjectFigures(None, None)
+        )
+        partial.append(len(shown) < len(finals))
+    return tuple(overall), tuple(partial)

@@ -1,0 +1,627 @@
+"""Surveys: the city asks, residents answer on their home node, the city sees aggregates.
+
+The city's node publishes a `Question` carrying its questions in the `quartier:questions`
+extension (docs/federation.md) to the targeted neighbourhoods, local and remote, and a plain
+`Note` linking to the survey's public page to fediverse followers (never a votable poll).
+
+A resident answers on their home node, and may change the answer until closing. Answers never
+leave that node. While the survey is open, each neighbourhood reports only participation
+(respondents, responding and registered households); once it closes, one final report with
+the tallies per question and option, small cells suppressed (node/services/disclosure.py),
+and the free-text answers of questions the city marked as shared, without any identifier and
+in alphabetical order. Reporting only once at the end means successive tallies cannot be
+compared to single out one resident's answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from markupsafe import escape
+
+from node.config import Config
+from node.errors import N_, InvalidInput, NotFound
+from node.federation.outbox import iso_now
+from node.federation.runtime import Federation
+from node.models import User
+from node.models.city import CityObject, CityReport, Figures, ReportSubject
+from node.models.surveys import (
+    AnswerMode,
+    Answers,
+    AreaResult,
+    MyAnswer,
+    QuestionKind,
+    QuestionResult,
+    ReceivedSurvey,
+    Survey,
+    SurveyQuestion,
+    SurveyResults,
+)
+from node.services.city_broadcast import (
+    LOCAL,
+    CityBroadcast,
+    RemoteNeighbourhood,
+    ResidentView,
+    Targets,
+)
+from node.services.disclosure import suppress
+from node.services.reporting import Reporting
+from node.services.rich_text import render_markdown
+from node.storage import city_messages as city_messages_store
+from node.storage import city_reports as city_reports_store
+from node.storage import neighbourhoods as neighbourhoods_store
+from node.storage import surveys as surveys_store
+from node.storage.database import Database
+
+KIND = "survey"
+REPORT_KIND = "survey_results"
+MAX_QUESTIONS = 30
+MAX_OPTIONS = 20
+MAX_TEXT_ANSWER = 2000
+ALL_NEIGHBOURHOODS = ""
+
+
+@dataclass(frozen=True)
+class SurveyDraft:
+    title: str
+    intro: str
+    questions: tuple[SurveyQuestion, ...]
+    answer_mode: AnswerMode
+    opens_at: int | None
+    closes_at: int | None
+    targets: Targets
+    min_cell_size: int | None = None
+
+
+def _timestamp(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return None
+
+
+def question_document(q: SurveyQuestion) -> dict[str, Any]:
+    wire: dict[str, Any] = {
+        "type": "quartier:SurveyQuestion",
+        "name": q.text,
+        "quartier:questionKind": q.kind.value,
+        "quartier:sharedWithCity": q.shared,
+        "quartier:required": q.required,
+    }
+    if q.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        wire["quartier:options"] = list(q.options)
+    if q.kind is QuestionKind.SCALE:
+        wire["quartier:scaleMax"] = q.scale_max
+    return wire
+
+
+def received_survey(city_object: CityObject) -> ReceivedSurvey:
+    """A survey as sent by a city (its document passed the Question schema on receipt)."""
+    doc = city_object.document
+    questions = tuple(
+        SurveyQuestion(
+            text=str(q.get("name", "")),
+            kind=QuestionKind(q["quartier:questionKind"]),
+            options=tuple(str(o) for o in q.get("quartier:options", [])),
+            scale_max=int(q.get("quartier:scaleMax", 5)),
+            shared=bool(q.get("quartier:sharedWithCity", False)),
+            required=bool(q.get("quartier:required", False)),
+        )
+        for q in doc.get("quartier:questions", [])
+    )
+    return ReceivedSurvey(
+        message_id=city_object.message_id,
+        object_uri=city_object.object_uri,
+        city_name=city_object.actor_name,
+        title=str(doc.get("name", "")),
+        intro_html=str(doc.get("content", "")),
+        questions=questions,
+        answer_mode=AnswerMode(doc.get("quartier:answerMode", "resident")),
+        min_cell_size=int(doc.get("quartier:minimumCellSize", 0)),
+        opens_at=_timestamp(doc.get("startTime")) or city_object.published_at,
+        closes_at=_timestamp(doc.get("endTime")) or 2**62,
+        closed=bool(doc.get("closed")),
+        withdrawn=city_object.withdrawn_at is not None,
+    )
+
+
+class Surveys:
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        broadcast: CityBroadcast,
+        reporting: Reporting,
+        federation: Federation,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = db
+        self._config = config
+        self._broadcast = broadcast
+        self._reporting = reporting
+        self._federation = federation
+        self._clock = clock
+        self._k = config.participation.min_cell_size
+        reporting.register(_SurveyReports(self._k))
+
+    # -- the city's side ----------------------------------------------------------------------
+
+    def _check(self, draft: SurveyDraft) -> SurveyDraft:
+        problems: dict[str, Any] = {}
+        title = " ".join(draft.title.split())
+        if not 3 <= len(title) <= 200:
+            problems["title"] = N_("Give the survey a title of 3 to 200 characters.")
+        if len(draft.intro) > 10_000:
+            problems["intro"] = N_("Keep the introduction under 10,000 characters.")
+        if not draft.questions:
+            problems["questions"] = N_("Add at least one question.")
+        if len(draft.questions) > MAX_QUESTIONS:
+            problems["questions"] = N_("A survey has at most 30 questions.")
+        questions = []
+        for n, q in enumerate(draft.questions):
+            text = " ".join(q.text.split())
+            options = tuple(o.strip() for o in q.options if o.strip())
+            if not 2 <= len(text) <= 500:
+                problems[f"q{n}_text"] = N_("Write the question (2 to 500 characters).")
+            if q.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+                if not 2 <= len(options) <= MAX_OPTIONS:
+                    problems[f"q{n}_options"] = N_("Give 2 to 20 options, one per line.")
+                elif len(set(options)) != len(options) or any(len(o) > 200 for o in options):
+                    problems[f"q{n}_options"] = N_(
+                        "Each option must be different and at most 200 characters."
+                    )
+            if q.kind is QuestionKind.SCALE and q.scale_max not in (5, 10):
+                problems[f"q{n}_kind"] = N_("A scale goes from 1 to 5 or from 1 to 10.")
+            keep_options = q.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
+            questions.append(
+                replace(
+                    q,
+                    text=text,
+                    options=options if keep_options else (),
+                    shared=q.shared and q.kind is QuestionKind.TEXT,
+                )
+            )
+        now = int(self._clock())
+        opens_at = draft.opens_at or now
+        if draft.closes_at is None:
+            problems["closes_at"] = N_("Choose when the survey closes.")
+        elif draft.closes_at <= max(now, opens_at):
+            problems["closes_at"] = N_(
+                "The closing date must be after the opening and in the future."
+            )
+        if draft.min_cell_size is not None and draft.min_cell_size < self._k:
+            problems["min_cell_size"] = (
+                N_("Small cells are hidden below %(k)d respondents; choose %(k)d or more."),
+                {"k": self._k},
+            )
+        if draft.targets.empty:
+            problems["targets"] = N_("Choose at least one neighbourhood, or all of them.")
+        if problems:
+            raise InvalidInput(problems)
+        return replace(draft, title=title, questions=tuple(questions), opens_at=opens_at)
+
+    def _question_document(
+        self,
+        object_uri: str,
+        title: str,
+        intro: str,
+        questions: tuple[SurveyQuestion, ...],
+        answer_mode: AnswerMode,
+        min_cell_size: int,
+        opens_at: int,
+        closes_at: int,
+        closed_at: int | None,
+    ) -> dict[str, Any]:
+        uuid = self._broadcast.uuid_of(object_uri)
+        document: dict[str, Any] = {
+            "id": object_uri,
+            "type": "Question",
+            "name": title,
+            "content": render_markdown(intro) if intro.strip() else "",
+            "url": f"{self._broadcast.base_url}/public/surveys/{uuid}",
+            "startTime": iso_now(opens_at),
+            "endTime": iso_now(closes_at),
+            "quartier:answerMode": answer_mode.value,
+            "quartier:minimumCellSize": min_cell_size,
+            "quartier:questions": [question_document(q) for q in questions],
+        }
+        if len(questions) == 1 and questions[0].kind in (
+            QuestionKind.SINGLE,
+            QuestionKind.MULTIPLE,
+        ):
+            # Mastodon-compatible single-question poll shape, for software that reads it.
+            key = "oneOf" if questions[0].kind is QuestionKind.SINGLE else "anyOf"
+            document[key] = [{"type": "Note", "name": o} for o in questions[0].options]
+        if closed_at is not None:
+            document["closed"] = iso_now(closed_at)
+        return document
+
+    def _document_of(self, survey: Survey) -> dict[str, Any]:
+        return self._question_document(
+            survey.object_uri,
+            survey.title,
+            survey.intro,
+            survey.questions,
+            survey.answer_mode,
+            survey.min_cell_size,
+            survey.opens_at,
+            survey.closes_at,
+            survey.closed_at,
+        )
+
+    async def create(self, author: User, draft: SurveyDraft) -> Survey:
+        draft = self._check(draft)
+        assert draft.opens_at is not None and draft.closes_at is not None
+        min_cell_size = max(draft.min_cell_size or self._k, self._k)
+        object_uri = self._broadcast.new_object_uri()
+        document = self._question_document(
+            object_uri,
+            draft.title,
+            draft.intro,
+            draft.questions,
+            draft.answer_mode,
+            min_cell_size,
+            draft.opens_at,
+            draft.closes_at,
+            None,
+        )
+        # Fediverse followers get a Note pointing at the survey's page, never a poll they
+        # could vote in: only residents answer, on their home node.
+        note_uri = self._broadcast.new_object_uri()
+        link = document["url"]
+        public_note = {
+            "id": note_uri,
+            "type": "Note",
+            "name": draft.title,
+            "content": (
+                f'<p>{escape(draft.title)}</p><p><a href="{escape(link)}">{escape(link)}</a></p>'
+            ),
+            "url": link,
+        }
+        now = int(self._clock())
+
+        def store(conn, stored_targets: list[str]) -> int:
+            return surveys_store.put_survey(
+                conn,
+                object_uri=object_uri,
+                public_note_uri=note_uri,
+                title=draft.title,
+                intro=draft.intro,
+                questions=draft.questions,
+                answer_mode=draft.answer_mode,
+                min_cell_size=min_cell_size,
+                opens_at=draft.opens_at,  # type: ignore[arg-type]
+                closes_at=draft.closes_at,  # type: ignore[arg-type]
+                created_by=author.id,
+                now=now,
+            )
+
+        survey_id = await self._broadcast.publish(
+            source="survey",
+            kind=KIND,
+            obj=document,
+            targets=draft.targets,
+            view=ResidentView(title=draft.title, content_html=document["content"]),
+            public=False,
+            store=store,
+            public_copy=public_note,
+        )
+        self._reporting.wake()
+        return await self.get(survey_id)
+
+    async def get(self, survey_id: int) -> Survey:
+        survey = await self._db.read("get_survey", surveys_store.get_survey_by_id, survey_id)
+        if survey is None:
+            raise NotFound(N_("There is no such survey."))
+        return survey
+
+    async def list(self) -> list[Survey]:
+        return await self._db.read("list_surveys", surveys_store.list_surveys)
+
+    async def remote_neighbourhoods(self) -> list[RemoteNeighbourhood]:
+        return await self._broadcast.remote_neighbourhoods()
+
+    async def public(self, uuid: str) -> Survey:
+        uri = self._federation.actors.object_uri(uuid)
+        survey = await self._db.read("public_survey", surveys_store.get_survey_by_object_uri, uri)
+        if survey is None or survey.withdrawn_at is not None:
+            raise NotFound(N_("There is no such survey."))
+        return survey
+
+    async def close(self, author: User, survey_id: int) -> Survey:
+        """Close now: every neighbourhood then sends its final tallies."""
+        survey = await self.get(survey_id)
+        now = int(self._clock())
+        if survey.state(now) in ("closed", "withdrawn"):
+            return survey
+        closed = replace(survey, closed_at=now)
+        document = self._document_of(closed)
+        await self._broadcast.update(
+            source="survey",
+            kind=KIND,
+            obj=document,
+            view=ResidentView(title=survey.title, content_html=document["content"]),
+            store=lambda conn: surveys_store.close_survey(conn, survey_id, now),
+        )
+        self._reporting.wake()
+        return await self.get(survey_id)
+
+    async def withdraw(self, author: User, survey_id: int) -> None:
+        survey = await self.get(survey_id)
+        if survey.withdrawn_at is not None:
+            return
+        now = int(self._clock())
+        note_uri = await self._db.read("survey_note", surveys_store.get_public_note_uri, survey_id)
+        await self._broadcast.withdraw(
+            source="survey",
+            object_uri=survey.object_uri,
+            store=lambda conn: surveys_store.withdraw_survey(conn, survey_id, now),
+            also=(note_uri,) if note_uri else (),
+        )
+
+    async def results(self, survey_id: int) -> SurveyResults:
+        survey = await self.get(survey_id)
+
+        def read(conn):
+            reports = city_reports_store.list_city_reports(conn, survey.object_uri, REPORT_KIND)
+            slugs = {n.id: n.slug for n in neighbourhoods_store.list_neighbourhoods(conn)}
+            return reports, slugs
+
+        reports, slugs = await self._db.read("survey_reports", read)
+        areas = tuple(area for report in reports if (area := _area(survey, report)) is not None)
+        actors = self._federation.actors
+        expected = set()
+        for target in survey.targets:
+            if target.startswith(LOCAL):
+                slug = slugs.get(int(target[len(LOCAL) :]))
+                if slug:
+                    expected.add(actors.neighbourhood(slug, slug).uri)
+            else:
+                expected.add(target)
+        reported = {a.uri for a in areas}
+        return SurveyResults(
+            survey=survey,
+            areas=areas,
+            overall=_overall(survey, areas),
+            missing=tuple(sorted(expected - reported)),
+        )
+
+    # -- the resident's side (their home node) ------------------------------------------------
+
+    async def list_received(self, user: User) -> list[ReceivedSurvey]:
+        if user.neighbourhood_id is None:
+            return []
+
+        def read(conn) -> list[ReceivedSurvey]:
+            return [
+                received_survey(obj)
+                for obj, n_id in city_messages_store.list_city_object_targets_of_kind(conn, KIND)
+                if n_id == user.neighbourhood_id
+            ]
+
+        found = await self._db.read("received_surveys", read)
+        now = self._clock()
+        order = {"open": 0, "scheduled": 1, "closed": 2, "withdrawn": 3}
+        return sorted(found, key=lambda s: (order[s.state(now)], -s.closes_at))
+
+    async def received(self, user: User, message_id: int) -> ReceivedSurvey:
+        if user.neighbourhood_id is None:
+            raise NotFound(N_("There is no such survey."))
+        found = await self._db.read(
+            "received_survey",
+            city_messages_store.get_city_object_for_neighbourhood,
+            message_id,
+            user.neighbourhood_id,
+            KIND,
+        )
+        if found is None:
+            raise NotFound(N_("There is no such survey."))
+        return received_survey(found)
+
+    @staticmethod
+    def _respondent(user: User, survey: ReceivedSurvey) -> str:
+        if survey.answer_mode is AnswerMode.HOUSEHOLD and user.household_id is not None:
+            return f"h:{user.household_id}"
+        return f"u:{user.id}"
+
+    async def my_answer(self, user: User, message_id: int) -> MyAnswer | None:
+        survey = await self.received(user, message_id)
+        stored = await self._db.read(
+            "my_survey_answer",
+            surveys_store.get_response,
+            survey.object_uri,
+            self._respondent(user, survey),
+        )
+        if stored is None:
+            return None
+        return MyAnswer(stored.answers, stored.updated_at, stored.user_id != user.id)
+
+    async def answer(self, user: User, message_id: int, answers: Answers) -> None:
+        survey = await self.received(user, message_id)
+        state = survey.state(self._clock())
+        if state != "open":
+            message = {
+                "scheduled": N_("This survey is not open yet."),
+                "closed": N_("This survey is closed: answers can no longer be given or changed."),
+                "withdrawn": N_("The city withdrew this survey."),
+            }[state]
+            raise InvalidInput({"q0": message})
+        clean = _check_answers(survey, answers)
+        now = int(self._clock())
+        assert user.neighbourhood_id is not None
+        await self._db.write(
+            "answer_survey",
+            lambda conn: surveys_store.put_response(
+                conn,
+                survey_uri=survey.object_uri,
+                neighbourhood_id=user.neighbourhood_id,
+                respondent=self._respondent(user, survey),
+                household_id=user.household_id,
+                user_id=user.id,
+                answers=clean,
+                now=now,
+            ),
+        )
+
+
+def _check_answers(survey: ReceivedSurvey, answers: Answers) -> Answers:
+    problems: dict[str, str] = {}
+    clean: Answers = {}
+    for n, q in enumerate(survey.questions):
+        value = answers.get(n)
+        if q.kind is QuestionKind.TEXT:
+            text = value.strip() if isinstance(value, str) else ""
+            if len(text) > MAX_TEXT_ANSWER:
+                problems[f"q{n}"] = N_("Keep your answer under 2,000 characters.")
+            elif text:
+                clean[n] = text
+        else:
+            chosen = sorted(set(value)) if isinstance(value, list) else []
+            size = q.scale_max if q.kind is QuestionKind.SCALE else len(q.options)
+            if any(not isinstance(c, int) or not 0 <= c < size for c in chosen):
+                problems[f"q{n}"] = N_("Choose from the options given.")
+            elif len(chosen) > 1 and q.kind is not QuestionKind.MULTIPLE:
+                problems[f"q{n}"] = N_("Choose one answer.")
+            elif chosen:
+                clean[n] = chosen
+        if q.required and n not in clean and f"q{n}" not in problems:
+            problems[f"q{n}"] = N_("This question needs an answer.")
+    if not clean and not problems:
+        problems["q0"] = N_("Answer at least one question.")
+    if problems:
+        raise InvalidInput(problems)
+    return clean
+
+
+class _SurveyReports:
+    """Report source: participation while open, then the final suppressed tallies."""
+
+    kind = REPORT_KIND
+
+    def __init__(self, k: int) -> None:
+        self._k = k
+
+    def subjects(self, conn, now: int) -> list[ReportSubject]:
+        return [
+            ReportSubject(obj.object_uri, obj.actor, n_id)
+            for obj, n_id in city_messages_store.list_city_object_targets_of_kind(conn, KIND)
+        ]
+
+    def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
+        city_object = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)
+        if city_object is None:
+            return None
+        survey = received_survey(city_object)
+        k = max(self._k, survey.min_cell_size)
+        counts = surveys_store.tally(conn, survey.object_uri, subject.neighbourhood_id)
+        data: dict[str, Any] = {
+            "respondents": counts.respondents,
+            "respondingHouseholds": counts.responding_households,
+            "registeredHouseholds": surveys_store.count_registered_households(
+                conn, subject.neighbourhood_id
+            ),
+            "minimumCellSize": k,
+        }
+        if survey.state(now) != "closed":
+            return Figures(data, final=False)
+        questions = []
+        for n, q in enumerate(survey.questions):
+            answered = counts.answered.get(n, 0)
+            entry: dict[str, Any] = {"answered": answered}
+            if q.kind is QuestionKind.TEXT:
+                if q.shared and answered >= k:
+                    # Alphabetical: the order of answers in time, or across questions, would
+                    # let the city link answers given by the same resident.
+                    entry["texts"] = sorted(counts.texts.get(n, []))
+            else:
+                raw = [counts.cells.get((n, c), 0) for c in range(len(q.cells))]
+                entry["counts"] = suppress(raw, answered, k, q.adds_up)
+            questions.append(entry)
+        data["questions"] = questions
+        return Figures(data, final=True)
+
+
+# -- reading the reports on the city's side -------------------------------------------------------
+
+
+def _count(value: Any) -> int:
+    """A count from a remote report: figures are untrusted, nonsense counts as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _area(survey: Survey, report: CityReport) -> AreaResult | None:
+    f = report.figures
+    questions: list[QuestionResult] = []
+    entries = f.get("questions") if report.final else None
+    if isinstance(entries, list) and len(entries) == len(survey.questions):
+        for q, entry in zip(survey.questions, entries, strict=True):
+            entry = entry if isinstance(entry, dict) else {}
+            raw = entry.get("counts") if isinstance(entry.get("counts"), list) else []
+            cells = len(q.cells)
+            counts = tuple(
+                (None if raw[i] is None else _count(raw[i])) if i < len(raw) else None
+                for i in range(cells)
+            )
+            texts = entry.get("texts") if q.shared else None
+            questions.append(
+                QuestionResult(
+                    question=q,
+                    counts=counts,
+                    answered=_count(entry.get("answered")),
+                    texts=tuple(str(t) for t in texts[:10_000]) if isinstance(texts, list) else (),
+                )
+            )
+    return AreaResult(
+        uri=report.neighbourhood_uri,
+        name=report.neighbourhood_name,
+        host=report.host,
+        final=report.final and bool(questions),
+        respondents=_count(f.get("respondents")),
+        responding_households=_count(f.get("respondingHouseholds")),
+        registered_households=_count(f.get("registeredHouseholds")),
+        questions=tuple(questions),
+        reported_at=report.received_at,
+    )
+
+
+def _overall(survey: Survey, areas: tuple[AreaResult, ...]) -> AreaResult:
+    """All neighbourhoods together: each cell is the sum of its visible parts."""
+    finals = [a for a in areas if a.final]
+    questions = []
+    if finals:
+        for n, q in enumerate(survey.questions):
+            parts = [a.questions[n] for a in finals]
+            cells = len(q.cells)
+            questions.append(
+                QuestionResult(
+                    question=q,
+                    counts=tuple(
+                        sum(p.counts[i] or 0 for p in parts)
+                        if q.kind is not QuestionKind.TEXT
+                        else 0
+                        for i in range(cells)
+                    ),
+                    answered=sum(p.answered for p in parts),
+                    texts=tuple(sorted(t for p in parts for t in p.texts)),
+                    partly_hidden=tuple(
+                        any(p.counts[i] is None for p in parts) for i in range(cells)
+                    ),
+                )
+            )
+    return AreaResult(
+        uri=ALL_NEIGHBOURHOODS,
+        name="",
+        host="",
+        final=bool(areas) and all(a.final for a in areas),
+        respondents=sum(a.respondents for a in areas),
+        responding_households=sum(a.responding_households for a in areas),
+        registered_households=sum(a.registered_households for a in areas),
+        questions=tuple(questions),
+        reported_at=max((a.reported_at or 0 for a in areas), default=None),
+    )

@@ -1,0 +1,136 @@
+"""SQL for aggregate reports: what neighbourhoods told the city, and what this node told."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from node.models.city import CityReport, ReportState
+
+
+def put_city_report(
+    conn: sqlite3.Connection,
+    *,
+    subject_uri: str,
+    kind: str,
+    neighbourhood_uri: str,
+    neighbourhood_name: str,
+    host: str,
+    sequence: int,
+    final: bool,
+    figures: dict,
+    now: int,
+) -> bool:
+    """Keep the report if it is newer than the one held (deliveries may arrive out of order);
+    a final report is never replaced. True if stored."""
+    row = conn.execute(
+        "SELECT sequence, final FROM city_reports"
+        " WHERE subject_uri = ? AND kind = ? AND neighbourhood_uri = ?",
+        (subject_uri, kind, neighbourhood_uri),
+    ).fetchone()
+    if row is not None and (row["final"] or row["sequence"] >= sequence):
+        return False
+    conn.execute(
+        "INSERT OR REPLACE INTO city_reports (subject_uri, kind, neighbourhood_uri,"
+        " neighbourhood_name, host, sequence, final, figures, received_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            subject_uri,
+            kind,
+            neighbourhood_uri,
+            neighbourhood_name,
+            host,
+            sequence,
+            int(final),
+            json.dumps(figures, ensure_ascii=False, sort_keys=True),
+            now,
+        ),
+    )
+    return True
+
+
+def _report(row: sqlite3.Row) -> CityReport:
+    return CityReport(
+        subject_uri=row["subject_uri"],
+        kind=row["kind"],
+        neighbourhood_uri=row["neighbourhood_uri"],
+        neighbourhood_name=row["neighbourhood_name"],
+        host=row["host"],
+        sequence=row["sequence"],
+        final=bool(row["final"]),
+        figures=json.loads(row["figures"]),
+        received_at=row["received_at"],
+    )
+
+
+def list_city_reports(conn: sqlite3.Connection, subject_uri: str, kind: str) -> list[CityReport]:
+    rows = conn.execute(
+        "SELECT * FROM city_reports WHERE subject_uri = ? AND kind = ?"
+        " ORDER BY neighbourhood_name, neighbourhood_uri",
+        (subject_uri, kind),
+    ).fetchall()
+    return [_report(row) for row in rows]
+
+
+def list_city_reports_of_kind(conn: sqlite3.Connection, kind: str) -> list[CityReport]:
+    rows = conn.execute(
+        "SELECT * FROM city_reports WHERE kind = ? ORDER BY subject_uri, neighbourhood_name",
+        (kind,),
+    ).fetchall()
+    return [_report(row) for row in rows]
+
+
+def get_report_state(
+    conn: sqlite3.Connection, subject_uri: str, kind: str, neighbourhood_id: int
+) -> ReportState | None:
+    row = conn.execute(
+        "SELECT * FROM report_state WHERE subject_uri = ? AND kind = ? AND neighbourhood_id = ?",
+        (subject_uri, kind, neighbourhood_id),
+    ).fetchone()
+    if row is None:
+        return None
+    return ReportState(
+        report_uri=row["report_uri"],
+        sequence=row["sequence"],
+        figures_hash=row["figures_hash"],
+        final=bool(row["final"]),
+        sent_at=row["sent_at"],
+    )
+
+
+def put_report_state(
+    conn: sqlite3.Connection,
+    subject_uri: str,
+    kind: str,
+    neighbourhood_id: int,
+    state: ReportState,
+) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO report_state (subject_uri, kind, neighbourhood_id, report_uri,"
+        " sequence, figures_hash, final, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            subject_uri,
+            kind,
+            neighbourhood_id,
+            state.report_uri,
+            state.sequence,
+            state.figures_hash,
+            int(state.final),
+            state.sent_at,
+        ),
+    )
+
+
+def put_city_object_targets(conn: sqlite3.Connection, object_uri: str, targets: list[str]) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO city_object_targets (object_uri, target) VALUES (?, ?)",
+        [(object_uri, t) for t in targets],
+    )
+
+
+def list_city_object_targets(conn: sqlite3.Connection, object_uri: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT target FROM city_object_targets WHERE object_uri = ? ORDER BY target",
+        (object_uri,),
+    ).fetchall()
+    return [row[0] for row in rows]
