@@ -46,14 +46,13 @@ ALLOWED_SOURCES = frozenset(
         "survey",
         "survey_results",
         "volunteer_call",
-        "initiative",
         "budget",
         "statistics",
         "actor",
     }
 )
 # Sent, never fetchable: aggregates and initiatives are addressed to one city only.
-SEND_ONLY_SOURCES = frozenset({"report", "initiative_answer"})
+SEND_ONLY_SOURCES = frozenset({"report", "initiative", "initiative_answer"})
 
 
 class EgressRefused(RuntimeError):
