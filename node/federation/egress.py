@@ -4,7 +4,9 @@ server fetches, must pass. Only what DESIGN.md's table allows may leave the node
 - activities of the node's institutional actors (instance, city, neighbourhood groups) —
   never of a resident, who is not an actor at all;
 - of the types below, and for objects, only objects published from city content
-  (`ALLOWED_SOURCES`), recorded as such when they were made.
+  (`ALLOWED_SOURCES`), recorded as such when they were made, or sent to one city and never
+  fetchable (`SEND_ONLY_SOURCES`: aggregates, and initiatives their neighbours chose to send,
+  without a name).
 
 Resident posts, comments, reactions, messages and profiles have no code path that builds an
 activity; this guard is the wall behind that: if some future code tried, it stops here.

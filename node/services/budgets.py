@@ -312,7 +312,7 @@ class Budgets:
         }
 
     def _document(self, budget: Budget) -> dict[str, Any]:
-        """The `quartier:Budget` as it goes on the wire (see budgets-federation.md)."""
+        """The `quartier:Budget` as it goes on the wire (see docs/federation.md)."""
         projects = []
         for p in budget.projects:
             project: dict[str, Any] = {
