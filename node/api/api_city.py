@@ -7,6 +7,7 @@ from aiohttp import web
 from node.api.access import CITY, access
 from node.api.app_keys import ANNOUNCEMENTS, USER_KEY
 from node.api.operations import Operation, json_body
+from node.api.params import path_id
 from node.models.federation import Announcement
 from node.services.announcements import AnnouncementDraft
 
@@ -54,6 +55,21 @@ async def announcements_create(request: web.Request) -> web.Response:
 
 
 @access(CITY)
+async def announcement_edit(request: web.Request) -> web.Response:
+    body = await json_body(request, "api/announcement-edit")
+    announcement = await request.app[ANNOUNCEMENTS].edit(
+        request[USER_KEY],
+        path_id(request),
+        title=body["title"],
+        body=body["body"],
+        urgent=body.get("urgent", False),
+        pinned=body.get("pinned", False),
+        expires_at=body.get("expires_at"),
+    )
+    return web.json_response(_announcement_json(announcement))
+
+
+@access(CITY)
 async def announcement_withdraw(request: web.Request) -> web.Response:
     await request.app[ANNOUNCEMENTS].withdraw(request[USER_KEY], int(request.match_info["id"]))
     return web.Response(status=204)
@@ -76,6 +92,14 @@ OPERATIONS: tuple[Operation, ...] = (
         request_schema="api/announcement-create",
         response_schema="api/announcement",
         status=201,
+    ),
+    Operation(
+        "PUT",
+        "/api/v1/announcements/{id}",
+        announcement_edit,
+        "Edit an announcement everywhere it went (federated as Update); targets stay",
+        request_schema="api/announcement-edit",
+        response_schema="api/announcement",
     ),
     Operation(
         "DELETE",

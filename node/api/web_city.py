@@ -96,6 +96,55 @@ async def announcements_post(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/city/announcements?notice=published")
 
 
+async def _edit_page(request: web.Request, form: Form, status: int = 200) -> web.Response:
+    announcement = await request.app[ANNOUNCEMENTS].get(path_id(request))
+    if announcement.withdrawn_at is not None:
+        raise web.HTTPSeeOther("/city/announcements")
+    return await render_page(
+        request, "city/announcement_edit.html", {"a": announcement, "form": form}, status=status
+    )
+
+
+@access(CITY)
+async def announcement_edit_get(request: web.Request) -> web.Response:
+    announcement = await request.app[ANNOUNCEMENTS].get(path_id(request))
+    timezone = ZoneInfo(request.app[CONFIG].node.timezone)
+    expires = announcement.expires_at
+    form = Form(
+        values={
+            "title": announcement.title,
+            "body": announcement.body,
+            "urgent": "on" if announcement.urgent else "",
+            "pinned": "on" if announcement.pinned else "",
+            "expires_at": datetime.fromtimestamp(expires, timezone).date().isoformat()
+            if expires
+            else "",
+        }
+    )
+    return await _edit_page(request, form)
+
+
+@access(CITY)
+async def announcement_edit_post(request: web.Request) -> web.Response:
+    """An edit goes everywhere the announcement went: at once here, as an `Update` elsewhere."""
+    data = await request.post()
+    values = {k: v for k, v in data.items() if isinstance(v, str)}
+    try:
+        await request.app[ANNOUNCEMENTS].edit(
+            request[USER_KEY],
+            path_id(request),
+            title=values.get("title", ""),
+            body=values.get("body", ""),
+            urgent=values.get("urgent") == "on",
+            pinned=values.get("pinned") == "on",
+            expires_at=_expiry(values.get("expires_at", ""), request.app[CONFIG].node.timezone),
+        )
+    except InvalidInput as exc:
+        form = Form.from_error(values, exc, request[TRANSLATOR_KEY])
+        return await _edit_page(request, form, 400)
+    raise web.HTTPSeeOther("/city/announcements?notice=edited")
+
+
 @access(CITY)
 async def announcement_withdraw_post(request: web.Request) -> web.Response:
     await request.app[ANNOUNCEMENTS].withdraw(request[USER_KEY], int(request.match_info["id"]))
@@ -121,6 +170,8 @@ ROUTES = (
     ("GET", "/city", city_get),
     ("GET", "/city/announcements", announcements_get),
     ("POST", "/city/announcements", announcements_post),
+    ("GET", f"/city/announcements/{ID}/edit", announcement_edit_get),
+    ("POST", f"/city/announcements/{ID}/edit", announcement_edit_post),
     ("POST", f"/city/announcements/{ID}/withdraw", announcement_withdraw_post),
     ("GET", r"/announcements/{uuid:[0-9a-f-]{36}}", public_announcement_get),
     ("GET", f"/city-messages/{ID}", city_message_get),

@@ -46,10 +46,8 @@ ALLOWED_SOURCES = frozenset(
         "announcement",
         "event",
         "survey",
-        "survey_results",
         "volunteer_call",
         "budget",
-        "statistics",
         "actor",
     }
 )

@@ -66,6 +66,17 @@ def _timestamp(value: Any) -> int | None:
         return None
 
 
+def _leaves_feed_at(obj: dict[str, Any]) -> int | None:
+    """When a city message leaves the neighbourhood's "From the city" panel: an announcement
+    or a call for volunteers at its end, an event once it is over (or has begun, without an
+    end). Surveys and budgets stay: their results and outcome come later."""
+    if obj["type"] in ("Note", "quartier:VolunteerCall"):
+        return _timestamp(obj.get("endTime"))
+    if obj["type"] == "Event":
+        return _timestamp(obj.get("endTime")) or _timestamp(obj.get("startTime"))
+    return None
+
+
 class InboxProcessor:
     def __init__(
         self,
@@ -231,7 +242,7 @@ class InboxProcessor:
                 content_html=content,
                 urgent=bool(obj.get("quartier:urgent", False)),
                 pinned=bool(obj.get("quartier:pinned", False)),
-                expires_at=_timestamp(obj.get("endTime")) if obj["type"] == "Note" else None,
+                expires_at=_leaves_feed_at(obj),
                 published_at=_timestamp(obj.get("published")) or now,
                 document=json.dumps(obj, ensure_ascii=False),
                 neighbourhood_ids=ids,

@@ -277,7 +277,12 @@ class CityEvents:
             kind=EVENT_KIND,
             obj=event,
             targets=draft.targets,
-            view=ResidentView(title=title, content_html=content_html),
+            # Like a received Event (processing), it leaves the city panel once over.
+            view=ResidentView(
+                title=title,
+                content_html=content_html,
+                expires_at=end if end is not None else start,
+            ),
             public=draft.public,
             store=store_event,
         )

@@ -9,6 +9,7 @@ from node.app import create_app
 from node.bootstrap import init_node
 from node.config import load_config
 from node.models import Role
+from tests.api.browser import field_errors
 from tests.conftest import ENGLISH, Node
 
 
@@ -93,3 +94,62 @@ async def test_admin_federation_page_lists_policy_and_refuses_a_bad_host(node):
     response = await node.post_form("/admin/federation/follow", {"handle": "not-a-handle"})
     assert response.status == 400
     assert re.search(r"not a handle", await response.text())
+
+
+async def test_staff_edit_an_announcement_and_residents_see_the_new_version(
+    aiohttp_client, tmp_path
+):
+    node = await city_node(aiohttp_client, tmp_path)
+    centre = await node.register.create_neighbourhood("Centre")
+    staff = await node.user(Role.CITY_STAFF, email="staff@mons.example")
+    resident = await node.user(Role.RESIDENT, email="r1@example.org", neighbourhood="centre")
+    await node.login("staff@mons.example")
+    await node.post_form(
+        "/city/announcements",
+        {"title": "Water cut", "body": "Tomorrow 9-12.", "target": f"local:{centre.id}"},
+    )
+    service = node.client.app[ANNOUNCEMENTS]
+    announcement = (await service.list())[0]
+
+    # The edit form starts from what was published
+    form = await (await node.client.get(f"/city/announcements/{announcement.id}/edit")).text()
+    assert 'value="Water cut"' in form and "Tomorrow 9-12." in form
+
+    # A title too short is refused beside the field, the new text is kept, nothing changes
+    refused = await node.post_form(
+        f"/city/announcements/{announcement.id}/edit", {"title": "W", "body": "From 10 to 13."}
+    )
+    assert refused.status == 400
+    page = await refused.text()
+    assert field_errors(page)["title"].startswith("Give")
+    assert "From 10 to 13." in page
+    assert [m.title for m in await service.for_resident(resident)] == ["Water cut"]
+
+    # A good edit reaches the resident, marked urgent now
+    saved = await node.post_form(
+        f"/city/announcements/{announcement.id}/edit",
+        {"title": "Water cut, new hours", "body": "From **10 to 13**.", "urgent": "on"},
+    )
+    assert saved.status == 303
+    (seen,) = await service.for_resident(resident)
+    assert seen.title == "Water cut, new hours" and seen.urgent
+    assert "<strong>10 to 13</strong>" in seen.content_html
+
+    # The API edits too, and refuses an unknown field with problem+json
+    headers = await node.api_token(staff)
+    bad = await node.client.put(
+        f"/api/v1/announcements/{announcement.id}",
+        json={"title": "Water cut", "body": "x", "targets": ["all"]},
+        headers=headers,
+    )
+    assert bad.status == 422
+    assert bad.headers["Content-Type"].startswith("application/problem+json")
+    edited = await node.client.put(
+        f"/api/v1/announcements/{announcement.id}",
+        json={"title": "Water back on", "body": "All done."},
+        headers=headers,
+    )
+    assert edited.status == 200
+    assert (await edited.json())["title"] == "Water back on"
+    (seen,) = await service.for_resident(resident)
+    assert seen.title == "Water back on" and not seen.urgent
