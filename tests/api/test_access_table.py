@@ -6,18 +6,24 @@ file fail until the table says who should get in.
 
 from __future__ import annotations
 
+import time
 import uuid
+from dataclasses import replace
 from urllib.parse import quote
 
 import pytest
 from aiohttp import web
 
 from node.api.access import rule_of
-from node.api.app_keys import DATABASE
+from node.api.app_keys import DATABASE, INITIATIVES, SURVEYS
 from node.app import create_app
+from node.config import Config
 from node.models import Role
 from node.models.posts import Category, NewPost
+from node.models.surveys import AnswerMode, QuestionKind, SurveyQuestion
 from node.services.accounts import NewAccount
+from node.services.city_broadcast import Targets
+from node.services.surveys import SurveyDraft
 from node.storage import comments as comments_store
 from node.storage import posts as posts_store
 from tests.api.browser import (
@@ -180,6 +186,8 @@ ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/city"): CITY,
     ("GET", "/city/announcements"): CITY,
     ("POST", "/city/announcements"): CITY,
+    ("GET", "/city/announcements/{id}/edit"): CITY,
+    ("POST", "/city/announcements/{id}/edit"): CITY,
     ("POST", "/city/announcements/{id}/withdraw"): CITY,
     ("GET", "/city/budgets"): CITY,
     ("POST", "/city/budgets"): CITY,
@@ -205,6 +213,32 @@ ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/city-events/{id}/rsvp"): NEIGHBOURS,
     ("GET", "/city/statistics"): CITY,
     ("GET", "/city/statistics.csv"): CITY,
+    ("GET", "/city/surveys"): CITY,
+    ("GET", "/city/surveys/new"): CITY,
+    ("POST", "/city/surveys/new"): CITY,
+    ("GET", "/city/surveys/{id}"): CITY,
+    ("POST", "/city/surveys/{id}/close"): CITY,
+    ("POST", "/city/surveys/{id}/withdraw"): CITY,
+    # aggregate tallies only (individual answers are resident data the city never sees)
+    ("GET", "/city/surveys/{id}/results.csv"): CITY,
+    ("GET", "/city/surveys/{id}/results.json"): CITY,
+    # the page a fediverse follower lands on: questions only, no form, no answers
+    ("GET", "/public/surveys/{uuid}"): EVERYONE,
+    # answering: residents on their home node, never city staff or admins
+    ("GET", "/surveys"): NEIGHBOURS,
+    ("GET", "/surveys/{id}"): NEIGHBOURS,
+    ("POST", "/surveys/{id}"): NEIGHBOURS,
+    # citizen initiatives: residents propose and support; the city reads text and count only
+    ("GET", "/initiatives"): NEIGHBOURS,
+    ("GET", "/initiatives/new"): NEIGHBOURS,
+    ("POST", "/initiatives/new"): NEIGHBOURS,
+    ("GET", "/initiatives/{id}"): NEIGHBOURS,
+    ("POST", "/initiatives/{id}/support"): NEIGHBOURS,
+    ("POST", "/initiatives/{id}/unsupport"): NEIGHBOURS,
+    ("POST", "/initiatives/{id}/withdraw"): NEIGHBOURS,
+    ("GET", "/city/initiatives"): CITY,
+    ("GET", "/city/initiatives/{id}"): CITY,
+    ("POST", "/city/initiatives/{id}/answer"): CITY,
     # the JSON API
     ("GET", "/api/v1/me"): SIGNED_IN,
     ("GET", "/api/v1/neighbourhoods"): CITY,
@@ -268,6 +302,7 @@ ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/v1/me/data"): SIGNED_IN,
     ("GET", "/api/v1/announcements"): CITY,
     ("POST", "/api/v1/announcements"): CITY,
+    ("PUT", "/api/v1/announcements/{id}"): CITY,
     ("DELETE", "/api/v1/announcements/{id}"): CITY,
     ("GET", "/api/v1/city/budgets"): CITY,
     ("POST", "/api/v1/city/budgets"): CITY,
@@ -288,6 +323,22 @@ ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
     ("DELETE", "/api/v1/city/events/{id}"): CITY,
     ("PUT", "/api/v1/city-events/{id}/rsvp"): NEIGHBOURS,
     ("GET", "/api/v1/city/statistics"): CITY,
+    ("GET", "/api/v1/city/surveys"): CITY,
+    ("POST", "/api/v1/city/surveys"): CITY,
+    ("GET", "/api/v1/city/surveys/{id}"): CITY,
+    ("DELETE", "/api/v1/city/surveys/{id}"): CITY,
+    ("GET", "/api/v1/city/surveys/{id}/results"): CITY,
+    ("POST", "/api/v1/city/surveys/{id}/close"): CITY,
+    ("GET", "/api/v1/surveys"): NEIGHBOURS,
+    ("GET", "/api/v1/surveys/{id}"): NEIGHBOURS,
+    ("PUT", "/api/v1/surveys/{id}/answer"): NEIGHBOURS,
+    ("GET", "/api/v1/initiatives"): NEIGHBOURS,
+    ("POST", "/api/v1/initiatives"): NEIGHBOURS,
+    ("GET", "/api/v1/initiatives/{id}"): NEIGHBOURS,
+    ("PUT", "/api/v1/initiatives/{id}/support"): NEIGHBOURS,
+    ("DELETE", "/api/v1/initiatives/{id}/support"): NEIGHBOURS,
+    ("GET", "/api/v1/city/initiatives"): CITY,
+    ("POST", "/api/v1/city/initiatives/{id}/answer"): CITY,
 }
 
 # Tried last: when let in, these end the caller's session (with an empty form they should not).
@@ -305,6 +356,17 @@ def registered_routes(app: web.Application) -> dict[tuple[str, str], web.Abstrac
             continue
         routes[(route.method, route.resource.canonical)] = route
     return routes
+
+
+@pytest.fixture
+def node_config(node_config: Config) -> Config:
+    """The node hosts the city too, so the dashboard's objects (surveys...) really exist; two
+    supporters take an initiative to the city."""
+    return replace(
+        node_config,
+        city=replace(node_config.city, enabled=True),
+        participation=replace(node_config.participation, initiative_threshold=2),
+    )
 
 
 @pytest.fixture
@@ -350,6 +412,9 @@ async def _populate(node, browsers: Browsers) -> tuple[dict[str, Browser], dict,
         "post_and_comment", _post_and_comment, alpha.id, users[RESIDENT_A].id
     )
     reset_token = await accounts.create_reset_link(users[CITY_STAFF].id)
+    survey = await _survey(node, users[CITY_STAFF])
+    survey_message = (await node.client.app[SURVEYS].list_received(users[RESIDENT_A]))[0]
+    initiative, city_initiative = await _initiative(node, users[RESIDENT_A], users[MODERATOR_A])
 
     bearer = {ANONYMOUS: {}}
     for name, user in users.items():
@@ -413,6 +478,17 @@ async def _populate(node, browsers: Browsers) -> tuple[dict[str, Browser], dict,
         ("/api/v1/city/budgets/{id}", {"id": 1}),
         ("/budgets/{id}", {"id": 1}),
         ("/api/v1/budgets/{id}", {"id": 1}),
+        ("/city/surveys/{id}", {"id": survey.id}),
+        ("/api/v1/city/surveys/{id}", {"id": survey.id}),
+        ("/public/surveys/{uuid}", {"uuid": survey.uuid}),
+        # a resident's survey is named by the message that brought it to their neighbourhood
+        ("/surveys/{id}", {"id": survey_message.message_id}),
+        ("/api/v1/surveys/{id}", {"id": survey_message.message_id}),
+        ("/initiatives/{id}", {"id": initiative.id}),
+        ("/api/v1/initiatives/{id}", {"id": initiative.id}),
+        # the city's copy has an id of its own
+        ("/city/initiatives/{id}", {"id": city_initiative.id}),
+        ("/api/v1/city/initiatives/{id}", {"id": city_initiative.id}),
         ("/admin/federation/", {"id": 1}),
         ("/nodeinfo/{version}", {"version": "2.1"}),
         ("/ap/{actor}/{slug}", group),
@@ -421,6 +497,33 @@ async def _populate(node, browsers: Browsers) -> tuple[dict[str, Browser], dict,
         ("/ap/activities/{uuid}", {"uuid": str(uuid.uuid4())}),
     ]
     return people, bearer, params
+
+
+async def _survey(node, staff):
+    """An open survey sent to every neighbourhood, with a question shared with the city."""
+    draft = SurveyDraft(
+        title="Getting around",
+        intro="",
+        questions=(
+            SurveyQuestion("How do you get to the centre?", QuestionKind.SINGLE, ("Bike", "Bus")),
+            SurveyQuestion("Ideas for the square?", QuestionKind.TEXT, shared=True),
+        ),
+        answer_mode=AnswerMode.RESIDENT,
+        opens_at=None,
+        closes_at=int(time.time()) + 7 * 24 * 3600,
+        targets=Targets(everywhere=True),
+        min_cell_size=None,
+    )
+    return await node.client.app[SURVEYS].create(staff, draft)
+
+
+async def _initiative(node, author, supporter):
+    """An initiative of Alphaville with enough support to have reached the city."""
+    service = node.client.app[INITIATIVES]
+    view = await service.propose(author, "A bench by the school", "Parents wait there every day.")
+    await service.support(supporter, view.initiative.id)
+    (city_initiative,) = await service.city_list()
+    return view.initiative, city_initiative
 
 
 def _post_and_comment(conn, neighbourhood_id: int, author_id: int) -> tuple[int, int]:
@@ -532,7 +635,7 @@ async def test_every_route_lets_in_exactly_the_roles_in_the_table(node, browsers
                 failures.append(f"{method} {path} as {who}: {problem}")
 
     # Then the outcome is the table's, for every route and every person
-    assert failures == []
+    assert failures == [], "\n".join(failures)
 
 
 async def test_a_moderator_cannot_decide_a_join_request_of_another_neighbourhood(node, browsers):
