@@ -3,6 +3,7 @@ results) and the resident's side (the surveys their neighbourhood received, thei
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -170,10 +171,29 @@ def _draft(body: dict[str, Any]) -> SurveyDraft:
     )
 
 
+# The service names fields as the builder form does ("q1_options", "targets").
+FORM_QUESTION_FIELD = re.compile(r"q(\d+)(?:_(\w+))?")
+
+
+def _named_as_in_body(error: InvalidInput, questions: str, renames: dict[str, str]) -> InvalidInput:
+    """The service's field names as paths in the JSON body a script sent, the way schema
+    errors name them ("questions.1.options", "answers.0")."""
+    fields = {}
+    for name, message in error.fields.items():
+        match = FORM_QUESTION_FIELD.fullmatch(name)
+        if match:
+            name = ".".join(part for part in (questions, match[1], match[2]) if part)
+        fields[renames.get(name, name)] = message
+    return InvalidInput(fields)
+
+
 @access(CITY)
 async def city_survey_create(request: web.Request) -> web.Response:
     body = await json_body(request, "api/survey-create")
-    survey = await request.app[SURVEYS].create(request[USER_KEY], _draft(body))
+    try:
+        survey = await request.app[SURVEYS].create(request[USER_KEY], _draft(body))
+    except InvalidInput as exc:
+        raise _named_as_in_body(exc, "questions", {"targets": "neighbourhoods"}) from None
     return web.json_response(survey_json(survey, request.app[CONFIG].base_url), status=201)
 
 
@@ -237,7 +257,13 @@ async def survey_answer_put(request: web.Request) -> web.Response:
     user = request[USER_KEY]
     body = await json_body(request, "api/survey-answer")
     survey = await service.received(user, path_id(request))
-    await service.answer(user, survey.message_id, _answers(body))
+    try:
+        await service.answer(user, survey.message_id, _answers(body))
+    except InvalidInput as exc:
+        if survey.state(time.time()) != "open":
+            # Closed, withdrawn or not open yet: about the whole answer, not one question.
+            raise InvalidInput({"answers": next(iter(exc.fields.values()))}) from None
+        raise _named_as_in_body(exc, "answers", {}) from None
     mine = await service.my_answer(user, survey.message_id)
     return web.json_response(received_json(survey, mine))
 
