@@ -1,4 +1,4 @@
-"""The `quartier` command: init, serve, admin tasks, backup and restore."""
+"""The `quartier` command: init, serve, admin tasks, backup and restore, and the demo."""
 
 from __future__ import annotations
 
@@ -122,7 +122,48 @@ def build_parser() -> argparse.ArgumentParser:
     reset = tasks.add_parser("reset-link", help="print a one-time link to choose a new password")
     _data_arg(reset)
     reset.add_argument("--email", required=True)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run a municipality the size of Mons on this machine: 5 nodes, generated life",
+    )
+    demo.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="keep the demo in DIR and reuse it on the next run (default: a temporary directory,"
+        " removed at exit)",
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="seed of the generator: the same seed, the same demo (default: 1)",
+    )
+    demo.add_argument(
+        "--scale",
+        type=_scale,
+        metavar="FRACTION",
+        help="size as a fraction of Mons, e.g. 0.1 (default: 1, from 0.001 to 2)",
+    )
+    demo.add_argument(
+        "--base-port",
+        type=int,
+        metavar="PORT",
+        help="the city listens on PORT, the four neighbourhood nodes on the next four"
+        " (default: 8090)",
+    )
     return parser
+
+
+def _scale(value: str) -> float:
+    try:
+        scale = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0.001 <= scale <= 2:
+        raise argparse.ArgumentTypeError("must be between 0.001 and 2")
+    return scale
 
 
 def _load(data_dir: Path) -> Config:
@@ -260,6 +301,17 @@ def _run_serve(args: argparse.Namespace) -> None:
     web.run_app(app, host=server.host, port=server.port, print=None)
 
 
+def _run_demo(args: argparse.Namespace) -> None:
+    from node.demo.run import DemoError, DemoOptions, run_demo
+
+    if args.base_port is not None and not 1024 <= args.base_port <= 65531:
+        raise CommandError("--base-port must be between 1024 and 65531")
+    try:
+        run_demo(DemoOptions(args.data, args.seed, args.scale, args.base_port), sys.stdout)
+    except DemoError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -277,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"restored {args.archive} into {args.data}: {sum(counts.values())} rows")
         elif args.command == "admin":
             _run_admin(args)
+        elif args.command == "demo":
+            _run_demo(args)
     except InvalidRegister as exc:
         print(f"error: {exc}", file=sys.stderr)
         for problem in exc.problems:
