@@ -17,8 +17,6 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
-
 from node.config import Config
 from node.errors import N_, InvalidInput, NotFound
 from node.models import User
@@ -134,6 +132,8 @@ class ResidentEvents:
 
     def ical(self, name: str, events: list[UpcomingEvent]) -> bytes:
         host = urlsplit(self._base_url).hostname or "quartier"
+        from icalendar import Calendar, Event  # loaded when a calendar is asked for
+
         calendar = Calendar()
         calendar.add("prodid", "-//Quartier//Neighbourhood events//EN")
         calendar.add("version", "2.0")
