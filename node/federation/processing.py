@@ -16,7 +16,7 @@ from typing import Any
 import nh3
 
 from node.federation.actor_directory import ActorDirectory, ActorError
-from node.federation.actors import AS_PUBLIC, LocalActors
+from node.federation.actors import AS_PUBLIC, LocalActor, LocalActors
 from node.federation.background import WakeableLoop
 from node.federation.outbox import Outbox
 from node.federation.policy import FollowPolicy
@@ -64,6 +64,14 @@ def _timestamp(value: Any) -> int | None:
         return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
     except ValueError:
         return None
+
+
+def _sent_to(document: dict[str, Any], group_uri: str, city: LocalActor) -> bool:
+    """Was our object sent to this neighbourhood (which follows the city)? Named, or every
+    follower of the city at once (`to` holds the followers collection: city_broadcast)."""
+    to = document.get("to", [])
+    to = to if isinstance(to, list) else [to]
+    return group_uri in _addressed({"object": document}) or city.followers in to
 
 
 def _leaves_feed_at(obj: dict[str, Any]) -> int | None:
@@ -275,9 +283,7 @@ class InboxProcessor:
                 raise ValueError(f"{actor_uri} does not follow the city")
             if subject != city.uri:
                 published = activities_store.get_federated_object(conn, subject)
-                if published is None or actor_uri not in _addressed(
-                    {"object": json.loads(published[0])}
-                ):
+                if published is None or not _sent_to(json.loads(published[0]), actor_uri, city):
                     raise ValueError(f"{subject} was not sent to {actor_uri}")
             return city_reports_store.put_city_report(
                 conn,

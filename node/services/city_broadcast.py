@@ -140,18 +140,42 @@ class CityBroadcast:
             and (f.actor.uri in remote_targets or (public and f.actor.type != "Group"))
         }
 
-    def _addressing(self, remote_targets: list[str], public: bool) -> dict[str, Any]:
+    def _addressing(
+        self, remote_targets: list[str], public: bool, every_follower: bool = False
+    ) -> dict[str, Any]:
+        """Chosen neighbourhoods are named one by one. Every neighbourhood that follows the
+        city is addressed as the city's followers collection instead: naming them all would
+        grow the activity by ~165 bytes per neighbourhood, past the 1 MiB an inbox accepts
+        at about 6,000 of them (bench/fanout.py). Receivers read the collection as "every
+        neighbourhood of ours that follows the city" (processing)."""
         city = self.city()
+        if every_follower and remote_targets:
+            return {
+                "to": [city.followers] + ([AS_PUBLIC] if public else []),
+                "cc": [],
+                "audience": None,
+            }
         return {
             "to": list(remote_targets) + ([AS_PUBLIC] if public else []),
             "cc": [city.followers],
             "audience": list(remote_targets) or None,
         }
 
-    def _address(self, obj: dict[str, Any], remote_targets: list[str], public: bool) -> dict:
-        addressing = self._addressing(remote_targets, public)
+    async def _is_every_follower(self, remote_targets: list[str]) -> bool:
+        following = {r.uri for r in await self.remote_neighbourhoods()}
+        return bool(remote_targets) and following == set(remote_targets)
+
+    def _address(
+        self,
+        obj: dict[str, Any],
+        remote_targets: list[str],
+        public: bool,
+        every_follower: bool = False,
+    ) -> dict:
+        addressing = self._addressing(remote_targets, public, every_follower)
         addressed = {**obj, "attributedTo": self.city().uri, "to": addressing["to"]}
-        addressed["cc"] = addressing["cc"]
+        if addressing["cc"]:
+            addressed["cc"] = addressing["cc"]
         if addressing["audience"]:
             addressed["audience"] = addressing["audience"]
         return addressed
@@ -185,8 +209,12 @@ class CityBroadcast:
                 {"targets": (N_("%(target)s does not follow the city."), {"target": unknown[0]})}
             )
         remote_targets = sorted(remote) if targets.everywhere else list(targets.remote)
+        every_follower = await self._is_every_follower(remote_targets)
         document = self._address(
-            {**obj, "published": obj.get("published") or iso_now(now)}, remote_targets, public
+            {**obj, "published": obj.get("published") or iso_now(now)},
+            remote_targets,
+            public,
+            every_follower,
         )
         activity = None
         if remote_targets or public:
@@ -196,7 +224,7 @@ class CityBroadcast:
                 document,
                 now,
                 source=source,
-                **self._addressing(remote_targets, public),
+                **self._addressing(remote_targets, public, every_follower),
             )
         copy_document = copy_activity = None
         if public_copy is not None:
@@ -303,7 +331,10 @@ class CityBroadcast:
         public = bool(published and published[2])
         remote_targets = [t for t in stored_targets if not t.startswith(LOCAL)]
         local_ids = [int(t[len(LOCAL) :]) for t in stored_targets if t.startswith(LOCAL)]
-        document = self._address({**obj, "updated": iso_now(now)}, remote_targets, public)
+        every_follower = await self._is_every_follower(remote_targets)
+        document = self._address(
+            {**obj, "updated": iso_now(now)}, remote_targets, public, every_follower
+        )
         activity = None
         if remote_targets or public:
             activity = self._federation.outbox.prepare(
@@ -312,7 +343,7 @@ class CityBroadcast:
                 document,
                 now,
                 source=source,
-                **self._addressing(remote_targets, public),
+                **self._addressing(remote_targets, public, every_follower),
             )
         inboxes = await self._inboxes(remote_targets, public)
 
@@ -351,6 +382,7 @@ class CityBroadcast:
         )
         remote_targets = [t for t in stored_targets if not t.startswith(LOCAL)]
         inboxes = await self._inboxes(remote_targets, public=True)
+        named = [] if await self._is_every_follower(remote_targets) else remote_targets
         deletes = [
             self._federation.outbox.prepare(
                 city,
@@ -358,7 +390,7 @@ class CityBroadcast:
                 {"id": uri, "type": "Tombstone"},
                 now,
                 source=source,
-                to=[*remote_targets, AS_PUBLIC],
+                to=[*named, AS_PUBLIC],
                 cc=[city.followers],
             )
             for uri in (object_uri, *also)
