@@ -130,7 +130,8 @@ async def budget_withdraw(request: web.Request) -> web.Response:
 @access(RESIDENTS)
 async def allocation_put(request: web.Request) -> web.Response:
     body = await json_body(request, "api/budget-allocation")
-    typed: dict[int, str | int] = {a["project"]: a["amount"] for a in body["allocation"]}
+    # JSON Schema's "integer" admits 2.0: make the numbers ints before the service sees them.
+    typed: dict[int, str | int] = {int(a["project"]): int(a["amount"]) for a in body["allocation"]}
     saved = await request.app[BUDGETS].allocate(request[USER_KEY], path_id(request), typed)
     return web.json_response(
         {"allocation": [{"project": i, "amount": a} for i, a in sorted(saved.items())]}

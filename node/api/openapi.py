@@ -37,10 +37,10 @@ def build_openapi(registry: SchemaRegistry, version: str) -> dict[str, Any]:
                 "description": op.summary,
                 "content": {"application/json": {"schema": ref}},
             }
-        elif op.response_type == "application/pdf":
+        elif op.response_type != "application/json":  # a file: the letters' PDF, a photo
             responses[str(op.status)] = {
                 "description": op.summary,
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                "content": {op.response_type: {"schema": {"type": "string", "format": "binary"}}},
             }
         elif op.status == 204:
             responses["204"] = {"description": op.summary}
@@ -92,10 +92,13 @@ def build_openapi(registry: SchemaRegistry, version: str) -> dict[str, Any]:
                 "required": True,
                 "content": {op.request_type: {"schema": {"$ref": f"#/components/schemas/{name}"}}},
             }
-        elif op.request_type == "text/csv":
+        elif op.request_type != "application/json":  # a file: the CSV register, a photo
+            body: dict[str, Any] = {"type": "string"}
+            if not op.request_type.startswith("text/"):
+                body["format"] = "binary"
             operation["requestBody"] = {
                 "required": True,
-                "content": {"text/csv": {"schema": {"type": "string"}}},
+                "content": {op.request_type: {"schema": body}},
             }
         paths.setdefault(op.path, {})[op.method.lower()] = operation
     return {

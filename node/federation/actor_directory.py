@@ -76,18 +76,29 @@ def extract_keys(document: dict) -> dict[str, str]:
     return keys
 
 
+def _host_of(url: object) -> str | None:
+    """The host of a URL in a remote document; None if it is not a string or not a URL."""
+    if not isinstance(url, str):
+        return None
+    try:
+        return urlsplit(url).netloc
+    except ValueError:  # e.g. "http://[zz]/"
+        return None
+
+
 def actor_from_document(uri: str, document: dict, now: int) -> RemoteActor:
     """Check a fetched actor document and turn it into a record; ActorError says why not."""
     if document.get("id") != uri:
         raise ActorError(f"the document at {uri} claims to be {document.get('id')!r}")
-    if document.get("type") not in ACTOR_TYPES:
+    if not isinstance(document.get("type"), str) or document["type"] not in ACTOR_TYPES:
         raise ActorError(f"{uri} is a {document.get('type')!r}, not an actor")
+    host = urlsplit(uri).netloc
     inbox = document.get("inbox")
-    if not isinstance(inbox, str) or urlsplit(inbox).netloc != urlsplit(uri).netloc:
+    if _host_of(inbox) != host:
         raise ActorError(f"{uri} has no inbox on its own server")
     endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
     shared = endpoints.get("sharedInbox")
-    if not isinstance(shared, str) or urlsplit(shared).netloc != urlsplit(uri).netloc:
+    if _host_of(shared) != host:
         shared = None
     return RemoteActor(
         uri=uri,

@@ -7,6 +7,10 @@ then see an activity twice, and deduplicates it by id, as every ActivityPub serv
 Failures are retried with exponential backoff (30 s doubling, at most 6 h apart) for
 `federation.delivery_give_up_hours`; after that, or on a permanent refusal (4xx other than
 408/429), the delivery becomes a dead letter the admin can see and retry.
+
+Each inbox receives its activities in the order they were queued: while one waits for a
+retry, the later ones to the same inbox wait behind it (an Update never overtakes its Create,
+nor a Delete the object it withdraws).
 """
 
 from __future__ import annotations
@@ -105,13 +109,24 @@ class DeliveryWorker:
         if not due:
             return 0
         semaphore = asyncio.Semaphore(self._concurrency)
+        queues: dict[str, list[DueDelivery]] = {}
+        for delivery in due:
+            queues.setdefault(delivery.inbox, []).append(delivery)
 
-        async def one(delivery: DueDelivery) -> Outcome:
-            async with semaphore:
-                return await self._send(delivery)
+        async def in_order(queue: list[DueDelivery]) -> list[Outcome]:
+            """One inbox's deliveries, one after the other in queue order: after a failure,
+            the rest wait for the failed one's retry, so the receiver never sees them early."""
+            outcomes = []
+            for delivery in queue:
+                async with semaphore:
+                    outcome = await self._send(delivery)
+                outcomes.append(outcome)
+                if not outcome.delivered:
+                    break
+            return outcomes
 
-        outcomes = await asyncio.gather(*(one(d) for d in due))
-        await self._record(outcomes)
+        sent = await asyncio.gather(*(in_order(queue) for queue in queues.values()))
+        await self._record([outcome for outcomes in sent for outcome in outcomes])
         return len(due)
 
     async def _send(self, delivery: DueDelivery) -> Outcome:

@@ -8,7 +8,6 @@ Verification is split in two so a caller can fetch the key asynchronously in bet
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import re
@@ -124,7 +123,7 @@ def _check_digests(fields: dict[str, str], body: bytes) -> bool:
             if name.lower() in _DIGEST_ALGORITHMS:
                 try:
                     offered[name.lower()] = base64.b64decode(encoded, validate=True)
-                except binascii.Error:
+                except ValueError:  # binascii.Error, or a character that is not ASCII
                     raise SignatureError("Digest header is not valid base64") from None
         if not offered:
             raise SignatureError("Digest header has no SHA-256 or SHA-512 value")
@@ -172,6 +171,11 @@ def _span(seconds: float) -> str:
         return f"{minutes} minute" + ("" if minutes == 1 else "s")
     hours = minutes // 60
     return f"{hours} hours" if hours < 48 else f"{hours // 24} days"
+
+
+def _is_unix_time(value: str) -> bool:
+    """ASCII digits, at most 15 of them (RFC 8941's integers): int() and float() take it."""
+    return value.isascii() and value.isdigit() and len(value) <= 15
 
 
 def _check_clock(
@@ -224,7 +228,7 @@ def _cavage_signing_string(
             value = f"{method.lower()} {_request_target(url)}"
         elif name in ("(created)", "(expires)"):
             value = params.get(name[1:-1], "")
-            if not value.isdigit():
+            if not _is_unix_time(value):
                 raise SignatureError(f"Signature covers {name!r} but has no {name[1:-1]} value")
         elif name in fields:
             value = fields[name]
@@ -287,7 +291,7 @@ def _parse_cavage(
         raise SignatureError("Signature header has no signature")
     try:
         signature = base64.b64decode(params["signature"], validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a character that is not ASCII
         raise SignatureError("Signature header's signature is not valid base64") from None
     algorithm = params["algorithm"].lower() if "algorithm" in params else None
     if algorithm is not None and algorithm not in _CAVAGE_ALGORITHMS:
@@ -307,7 +311,7 @@ def _parse_cavage(
 
     signed_at: float | None = None
     if "(created)" in covered:
-        signed_at = float(params["created"])
+        signed_at = float(params["created"])  # a Unix time: checked while building the string
         _check_clock(signed_at, now, max_age, max_future, "Signature 'created'")
     elif "date" in covered:
         try:
@@ -318,7 +322,7 @@ def _parse_cavage(
         signed_at = (sent if sent.tzinfo else sent.replace(tzinfo=UTC)).timestamp()
         _check_clock(signed_at, now, max_age, max_future, "Date header")
     if "expires" in params:
-        if not params["expires"].isdigit():
+        if not _is_unix_time(params["expires"]):
             raise SignatureError("Signature header's expires is not a number")
         _check_expires(int(params["expires"]), now)
     return ParsedSignature(

@@ -32,6 +32,10 @@ from node.storage.database import Database
 
 log = logging.getLogger(__name__)
 
+# Activities nest a handful of levels. Anything much deeper would only reach the recursion
+# limit later (schema validation, canonicalisation, processing) and poison the queue.
+MAX_NESTING = 64
+
 
 class InboxRejected(Exception):
     def __init__(self, status: int, code: str, reason: str, retry_after: int | None = None):
@@ -50,7 +54,12 @@ class InboxAccepted:
 
 
 def _host(uri: Any) -> str:
-    return urlsplit(uri).netloc if isinstance(uri, str) else ""
+    if not isinstance(uri, str):
+        return ""
+    try:
+        return urlsplit(uri).netloc
+    except ValueError:  # e.g. "http://[zz]/": no host, so it matches no actor's
+        return ""
 
 
 def _object_id(obj: Any) -> str | None:
@@ -116,11 +125,19 @@ class InboxPipeline:
             raise InboxRejected(403, "blocked", f"{host} is blocked by this server")
 
         try:
-            activity = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            # UTF-8 only (RFC 8259), decoded here: json.loads(bytes) would also take UTF-16.
+            text = body.decode("utf-8")
+            activity = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            # ValueError: not UTF-8, not JSON, or an integer past Python's 4,300 digits;
+            # RecursionError: nested deeper than the parser goes.
             raise InboxRejected(400, "bad-json", f"the body is not JSON: {exc}") from None
         if not isinstance(activity, dict):
             raise InboxRejected(400, "bad-json", "the body is not a JSON object")
+        if _nested_deeper_than(activity, MAX_NESTING):
+            raise InboxRejected(
+                400, "bad-json", f"the JSON is nested more than {MAX_NESTING} levels deep"
+            )
 
         kind = activity.get("type")
         schema = SCHEMA_OF.get(kind) if isinstance(kind, str) else None
@@ -148,7 +165,7 @@ class InboxPipeline:
             activity["id"],
             actor,
             kind,
-            body.decode(),
+            text,
             int(self._clock()),
         )
         if stored:
@@ -211,6 +228,18 @@ class InboxPipeline:
         if not self._approval_required:
             return True
         return await self._db.read("is_followed_host", peers_store.is_followed_host, host)
+
+
+def _nested_deeper_than(document: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels (counted without recursion)."""
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _key_id_hint(headers: Mapping[str, str]) -> str:

@@ -22,6 +22,10 @@ _RSA_PREFIX = bytes([0x85, 0x24])
 # A multibase string names its base with its first character; "z" is base58btc.
 _BASE58BTC = "z"
 
+# An 8192-bit RSA key takes about 1,500 characters. Decoding base58 costs the square of the
+# length, so a longer string (a remote document may hold a megabyte) is refused unread.
+MAX_MULTIKEY_CHARS = 2_000
+
 
 def base58btc_encode(data: bytes) -> str:
     """Encode bytes in base58 with the Bitcoin alphabet (no multibase prefix)."""
@@ -76,6 +80,8 @@ def decode_multikey(value: str) -> Ed25519PublicKey | RSAPublicKey:
         raise ValueError("Multikey must be a non-empty string")
     if value[0] != _BASE58BTC:
         raise ValueError(f"Multikey must be base58btc multibase (start with 'z'), not {value[0]!r}")
+    if len(value) > MAX_MULTIKEY_CHARS:
+        raise ValueError(f"Multikey is {len(value)} characters long, more than any key we take")
     data = base58btc_decode(value[1:])
     codec, offset = _read_varint(data)
     key_bytes = data[offset:]

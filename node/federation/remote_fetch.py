@@ -64,7 +64,11 @@ class GuardedResolver(AbstractResolver):
 
 def check_url(url: str, allow_private: bool) -> None:
     """Refuse URLs we never fetch: not http(s), credentials in them, or a literal private IP."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not one
+    except ValueError as exc:  # e.g. "http://[::1" or "http://host:99999/"
+        raise FetchError(f"refusing to fetch {url!r}: {exc}") from None
     if parts.scheme not in ("https", "http"):
         raise FetchError(f"refusing to fetch {url!r}: only http and https")
     if parts.username or parts.password:

@@ -92,12 +92,19 @@ def put_deliveries(
 
 
 def list_due_deliveries(conn: sqlite3.Connection, now: int, limit: int) -> list[DueDelivery]:
+    """Deliveries that may go now, oldest first. Each inbox gets its activities in the order
+    they were queued: one waits while an older one to the same inbox waits for its retry."""
     rows = conn.execute(
-        "SELECT d.id, d.inbox, d.host, d.attempts, d.created_at, a.uri, a.actor, a.document"
-        " FROM deliveries d JOIN activities a ON a.id = d.activity_id"
+        "WITH waiting AS (SELECT inbox, min(id) AS first FROM deliveries"
+        "  WHERE state = 'pending' AND next_attempt_at > ? GROUP BY inbox)"
+        " SELECT d.id, d.inbox, d.host, d.attempts, d.created_at, a.uri, a.actor, a.document"
+        # The pending index, or SQLite walks every delivery ever made in id order.
+        " FROM deliveries d INDEXED BY deliveries_due JOIN activities a ON a.id = d.activity_id"
+        " LEFT JOIN waiting w ON w.inbox = d.inbox"
         " WHERE d.state = 'pending' AND d.next_attempt_at <= ?"
-        " ORDER BY d.next_attempt_at, d.id LIMIT ?",
-        (now, limit),
+        " AND (w.first IS NULL OR d.id < w.first)"
+        " ORDER BY d.id LIMIT ?",
+        (now, now, limit),
     ).fetchall()
     return [
         DueDelivery(
@@ -115,8 +122,12 @@ def list_due_deliveries(conn: sqlite3.Connection, now: int, limit: int) -> list[
 
 
 def next_due_time(conn: sqlite3.Connection) -> int | None:
+    """When the next delivery may go: the soonest retry of an inbox's oldest pending
+    delivery (the others to that inbox go after it)."""
     row = conn.execute(
-        "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending'"
+        "SELECT min(d.next_attempt_at) FROM deliveries d JOIN"
+        " (SELECT min(id) AS id FROM deliveries WHERE state = 'pending' GROUP BY inbox) f"
+        " ON f.id = d.id"
     ).fetchone()
     return row[0]
 
