@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gettext
-
 from aiohttp import web
 
 from node.api.metrics import Metrics
 from node.config import Config
 from node.federation.runtime import Federation
-from node.i18n import Translator
+from node.i18n import Catalogs, Translator
 from node.models import User
 from node.schema_registry import SchemaRegistry
 from node.services.accounts import Accounts
@@ -37,7 +35,7 @@ CONFIG = web.AppKey("config", Config)
 DATABASE = web.AppKey("database", Database)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 REGISTER = web.AppKey("register", Register)
-CATALOGS = web.AppKey("catalogs", dict[str, gettext.NullTranslations])
+CATALOGS = web.AppKey("catalogs", Catalogs)
 METRICS = web.AppKey("metrics", Metrics)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
 POSTS = web.AppKey("posts", Posts)
