@@ -118,7 +118,12 @@ class CityBroadcast:
         """Neighbourhoods of other nodes that follow the city (accepted): possible targets."""
         city = self.city()
         follows = await self._db.read(
-            "list_city_followers", peers_store.list_follows, "inbound", "accepted", city.key
+            "list_city_followers",
+            peers_store.list_follows,
+            "inbound",
+            "accepted",
+            city.key,
+            False,  # addresses only, not each follower's actor document
         )
         return [
             RemoteNeighbourhood(
@@ -131,7 +136,12 @@ class CityBroadcast:
     async def _inboxes(self, remote_targets: list[str], public: bool) -> set[str]:
         city = self.city()
         followers = await self._db.read(
-            "list_city_followers", peers_store.list_follows, "inbound", "accepted", city.key
+            "list_city_followers",
+            peers_store.list_follows,
+            "inbound",
+            "accepted",
+            city.key,
+            False,  # addresses only, not each follower's actor document
         )
         return {
             f.actor.delivery_inbox

@@ -119,10 +119,14 @@ def list_follows(
     direction: str,
     state: str | None = None,
     local_actor: str | None = None,
+    with_documents: bool = True,
 ) -> list[FollowWithActor]:
+    """Follows with their remote actor. Without documents, `actor.document` is empty: a city
+    listing 10,000 followers to address them would otherwise read ~30 MB of actor JSON."""
+    document = "a.document" if with_documents else "'' AS document"
     sql = (
         "SELECT f.*, a.uri AS a_uri, a.host, a.type, a.preferred_username, a.name, a.inbox,"
-        " a.shared_inbox, a.document, a.fetched_at FROM follows f"
+        f" a.shared_inbox, {document}, a.fetched_at FROM follows f"
         " LEFT JOIN remote_actors a ON a.uri = f.remote_actor WHERE f.direction = ?"
     )
     params: list = [direction]
