@@ -11,7 +11,7 @@ from aiohttp import web
 from node.api.access import CITY, RESIDENTS, access
 from node.api.app_keys import BUDGETS, CONFIG, REGISTER, TRANSLATOR_KEY, USER_KEY
 from node.api.params import ID, path_id
-from node.api.rendering import Form, render_page
+from node.api.rendering import Form, form_with_targets, render_page
 from node.errors import N_, InvalidInput
 from node.models.budgets import BudgetDraft, DraftProject
 from node.services.budgets import whole_euros
@@ -86,10 +86,7 @@ def _draft(values: dict[str, str], targets: list[str], timezone: str) -> BudgetD
 
 @access(CITY)
 async def budgets_post(request: web.Request) -> web.Response:
-    data = await request.post()
-    values = {k: v for k, v in data.items() if isinstance(v, str) and k != "target"}
-    targets = [v for k, v in data.items() if k == "target" and isinstance(v, str)]
-    values["targets"] = " ".join(targets)
+    values, targets = await form_with_targets(request)
     try:
         draft = _draft(values, targets, request.app[CONFIG].node.timezone)
         budget = await request.app[BUDGETS].create(request[USER_KEY], draft)

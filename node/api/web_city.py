@@ -17,7 +17,7 @@ from node.api.app_keys import (
     USER_KEY,
 )
 from node.api.params import ID, path_id
-from node.api.rendering import Form, render_page
+from node.api.rendering import Form, form_with_targets, render_page
 from node.errors import N_, InvalidInput
 from node.services.announcements import AnnouncementDraft
 
@@ -69,10 +69,7 @@ def _expiry(value: str, timezone: str) -> int | None:
 
 @access(CITY)
 async def announcements_post(request: web.Request) -> web.Response:
-    data = await request.post()
-    values = {k: v for k, v in data.items() if isinstance(v, str) and k != "target"}
-    targets = [v for k, v in data.items() if k == "target" and isinstance(v, str)]
-    values["targets"] = " ".join(targets)
+    values, targets = await form_with_targets(request)
     try:
         draft = AnnouncementDraft(
             title=values.get("title", ""),

@@ -8,7 +8,7 @@ from aiohttp import web
 from node.api.access import CITY, PUBLIC, RESIDENTS, access
 from node.api.app_keys import CITY_EVENTS, REGISTER, TRANSLATOR_KEY, USER_KEY
 from node.api.params import ID, path_id
-from node.api.rendering import Form, form_values, render_page
+from node.api.rendering import Form, form_values, form_with_targets, render_page
 from node.errors import N_, InvalidInput
 from node.services.city_broadcast import Targets
 from node.services.city_events import EventDraft
@@ -42,10 +42,7 @@ async def city_events_get(request: web.Request) -> web.Response:
 
 @access(CITY)
 async def city_events_post(request: web.Request) -> web.Response:
-    data = await request.post()
-    values = {k: v for k, v in data.items() if isinstance(v, str) and k != "target"}
-    targets = [v for k, v in data.items() if k == "target" and isinstance(v, str)]
-    values["targets"] = " ".join(targets)
+    values, targets = await form_with_targets(request)
     # An unticked box sends nothing: remember "off" so a failed form keeps it unticked.
     values.setdefault("public", "off")
     try:

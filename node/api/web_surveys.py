@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import nh3
 from aiohttp import web
 from multidict import MultiDictProxy
 
@@ -19,7 +18,7 @@ from node.api.access import CITY, PUBLIC, RESIDENTS, access
 from node.api.api_surveys import results_json
 from node.api.app_keys import CONFIG, FEDERATION, REGISTER, SURVEYS, TRANSLATOR_KEY, USER_KEY
 from node.api.params import ID, path_id
-from node.api.rendering import Form, render_page
+from node.api.rendering import Form, form_with_targets, render_page
 from node.errors import N_, Conflict, Forbidden, InvalidInput
 from node.models.surveys import (
     AnswerMode,
@@ -30,12 +29,7 @@ from node.models.surveys import (
     SurveyResults,
 )
 from node.services.city_broadcast import LOCAL, Targets
-from node.services.rich_text import (
-    ALLOWED_ATTRIBUTES,
-    ALLOWED_SCHEMES,
-    ALLOWED_TAGS,
-    render_markdown,
-)
+from node.services.rich_text import clean_received_html, render_markdown
 from node.services.surveys import SurveyDraft
 
 QUESTION_BLOCKS = 6  # as many as the builder offers without JavaScript
@@ -146,10 +140,7 @@ def _blocks_renamed(error: InvalidInput, blocks: list[int]) -> InvalidInput:
 
 @access(CITY)
 async def survey_new_post(request: web.Request) -> web.Response:
-    data = await request.post()
-    values = {k: v for k, v in data.items() if isinstance(v, str) and k != "target"}
-    targets = [v for v in data.getall("target", []) if isinstance(v, str)]
-    values["targets"] = " ".join(targets)
+    values, targets = await form_with_targets(request)
     timezone = request.app[CONFIG].node.timezone
     questions: list[SurveyQuestion] = []
     blocks: list[int] = []
@@ -353,18 +344,6 @@ async def resident_surveys_get(request: web.Request) -> web.Response:
     )
 
 
-def _sanitised(html: str) -> str:
-    """A city's introduction as received: a remote city's HTML is cleaned again before it
-    reaches a resident's page, whatever the sending node did."""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_SCHEMES,
-        link_rel="nofollow noopener",
-    )
-
-
 def _chosen_from_answers(answers: Answers) -> dict[str, list[str]]:
     """What the form shows ticked or written, by field name."""
     chosen: dict[str, list[str]] = {}
@@ -415,7 +394,7 @@ async def _survey_page(
         {
             "survey": survey,
             "state": survey.state(_now()),
-            "intro_html": _sanitised(survey.intro_html),
+            "intro_html": clean_received_html(survey.intro_html),
             "mine": mine,
             "chosen": chosen if chosen or mine is None else _chosen_from_answers(mine.answers),
             "form": form,

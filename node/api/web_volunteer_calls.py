@@ -8,7 +8,7 @@ from aiohttp import web
 from node.api.access import CITY, RESIDENTS, access
 from node.api.app_keys import REGISTER, TRANSLATOR_KEY, USER_KEY, VOLUNTEER_CALLS
 from node.api.params import ID, path_id
-from node.api.rendering import Form, render_page
+from node.api.rendering import Form, form_with_targets, render_page
 from node.errors import InvalidInput
 from node.services.rich_text import render_markdown
 from node.services.volunteer_calls import VolunteerAnswer
@@ -40,10 +40,7 @@ async def city_calls_get(request: web.Request) -> web.Response:
 
 @access(CITY)
 async def city_calls_post(request: web.Request) -> web.Response:
-    data = await request.post()
-    values = {k: v for k, v in data.items() if isinstance(v, str) and k != "target"}
-    targets = [v for k, v in data.items() if k == "target" and isinstance(v, str)]
-    values["targets"] = " ".join(targets)
+    values, targets = await form_with_targets(request)
     service = request.app[VOLUNTEER_CALLS]
     try:
         call = await service.publish(request[USER_KEY], service.draft_from_form(values, targets))

@@ -33,6 +33,20 @@ log = logging.getLogger(__name__)
 
 # What a city may format in an announcement; everything else is dropped.
 CONTENT_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote"}
+
+
+def sanitise_city_html(html: Any) -> str:
+    """HTML that came over the network (a city's message, a neighbourhood's initiative),
+    reduced to the tags city content may use."""
+    return nh3.clean(
+        str(html or ""),
+        tags=CONTENT_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener",
+    )
+
+
 KIND_OF_OBJECT = {
     "Note": "announcement",
     "Event": "event",
@@ -213,13 +227,7 @@ class InboxProcessor:
         actor = await self._directory.actor(actor_uri)
         addressed = _addressed(activity)
         now = int(self._clock())
-        content = nh3.clean(
-            str(obj.get("content", "")),
-            tags=CONTENT_TAGS,
-            attributes={"a": {"href"}},
-            url_schemes={"http", "https", "mailto"},
-            link_rel="nofollow noopener",
-        )
+        content = sanitise_city_html(obj.get("content"))
 
         def store(conn) -> int:
             following = peers_store.list_follows(conn, "outbound", "accepted")

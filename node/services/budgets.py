@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import nh3
 from markupsafe import escape
 
 from node.config import Config
@@ -39,12 +38,7 @@ from node.services.city_broadcast import LOCAL, CityBroadcast, RemoteNeighbourho
 from node.services.city_broadcast import Targets as BroadcastTargets
 from node.services.disclosure import suppress
 from node.services.reporting import Reporting
-from node.services.rich_text import (
-    ALLOWED_ATTRIBUTES,
-    ALLOWED_SCHEMES,
-    ALLOWED_TAGS,
-    render_markdown,
-)
+from node.services.rich_text import clean_received_html, render_markdown
 from node.storage import budgets as budgets_store
 from node.storage import city_messages as city_messages_store
 from node.storage import city_reports as city_reports_store
@@ -83,17 +77,6 @@ def _count(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10**15:
         return value
     return None
-
-
-def safe_html(html: Any) -> str:
-    """A city's HTML as we show it: only harmless formatting survives (remote input)."""
-    return nh3.clean(
-        str(html or ""),
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_SCHEMES,
-        link_rel="nofollow noopener",
-    )
 
 
 def document_projects(document: dict[str, Any]) -> list[BudgetProject]:
@@ -495,7 +478,7 @@ class Budgets:
             object_uri=obj.object_uri,
             city_name=obj.actor_name,
             title=str(doc.get("name", "")),
-            description_html=safe_html(doc.get("content")),
+            description_html=clean_received_html(doc.get("content")),
             amount=_count(doc.get("quartier:amount")) or 0,
             currency=str(doc.get("quartier:currency") or CURRENCY),
             projects=tuple(
@@ -506,7 +489,7 @@ class Budgets:
             opens_at=_timestamp(doc.get("startTime")),
             closes_at=_timestamp(doc.get("endTime")),
             closed=document_closed(doc, self._clock()),
-            outcome_html=safe_html(outcome.get("content")) if outcome else None,
+            outcome_html=clean_received_html(outcome.get("content")) if outcome else None,
             withdrawn=obj.withdrawn_at is not None,
         )
 

@@ -19,14 +19,13 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import nh3
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from node.config import Config
 from node.errors import N_, InvalidInput, NotFound
 from node.federation.keys import load_keys
-from node.federation.processing import CONTENT_TAGS
+from node.federation.processing import sanitise_city_html
 from node.federation.runtime import Federation
 from node.models import User
 from node.models.city import CityObject, Figures, ReportSubject
@@ -389,13 +388,7 @@ class CityEvents:
             object_uri=obj.object_uri,
             city_name=obj.actor_name,
             title=str(doc.get("name") or "")[:500],
-            content_html=nh3.clean(
-                str(doc.get("content") or ""),
-                tags=CONTENT_TAGS,
-                attributes={"a": {"href"}},
-                url_schemes={"http", "https", "mailto"},
-                link_rel="nofollow noopener",
-            ),
+            content_html=sanitise_city_html(doc.get("content")),
             location=str(location or "")[:500],
             starts_at=_timestamp(doc.get("startTime")),
             ends_at=_timestamp(doc.get("endTime")),

@@ -21,12 +21,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-import nh3
-
 from node.config import Config
 from node.errors import N_, Conflict, InvalidInput, NotFound
 from node.federation.outbox import iso_now
-from node.federation.processing import CONTENT_TAGS
+from node.federation.processing import sanitise_city_html
 from node.federation.runtime import Federation
 from node.models import User
 from node.models.initiatives import CityInitiative, Initiative, InitiativeView
@@ -53,17 +51,6 @@ MAX_SUPPORTERS = 1_000_000_000  # the schema's bound; anything above is not a co
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _sanitise(html: Any) -> str:
-    """Remote HTML, reduced to the tags city messages allow."""
-    return nh3.clean(
-        str(html or ""),
-        tags=CONTENT_TAGS,
-        attributes={"a": {"href"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener",
-    )
 
 
 def initiative_object(
@@ -335,7 +322,7 @@ class Initiatives:
                 neighbourhood_uri=actor_uri,
                 neighbourhood_name=(actor.name or actor.preferred_username)[:200],
                 title=_one_line(str(obj.get("name", "")))[:MAX_TITLE],
-                body_html=_sanitise(obj.get("content")),
+                body_html=sanitise_city_html(obj.get("content")),
                 supporters=supporters,
                 now=now,
             )
@@ -419,7 +406,7 @@ class Initiatives:
         actor_uri = activity["actor"]
         if obj.get("attributedTo") != actor_uri:
             raise ValueError("an answer must be attributed to the city that sends it")
-        html = _sanitise(obj.get("content"))
+        html = sanitise_city_html(obj.get("content"))
         now = int(self._clock())
         actors = self._federation.actors
 

@@ -38,6 +38,18 @@ def render_markdown(source: str) -> str:
     )
 
 
+def clean_received_html(html: object) -> str:
+    """HTML a city sent (a survey's introduction, a budget's texts), as we show it: only the
+    formatting our own Markdown produces survives, whatever the sending node did."""
+    return nh3.clean(
+        str(html or ""),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_SCHEMES,
+        link_rel="nofollow noopener",
+    )
+
+
 def plain_excerpt(source: str, limit: int = 200) -> str:
     """A one-line excerpt of the source, for notifications and e-mails (no markup)."""
     text = " ".join(source.split())

@@ -20,12 +20,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import nh3
-
 from node.config import Config
 from node.errors import N_, Conflict, InvalidInput, NotFound
 from node.federation.outbox import iso_now
-from node.federation.processing import CONTENT_TAGS
+from node.federation.processing import sanitise_city_html
 from node.federation.runtime import Federation
 from node.models import User
 from node.models.city import CityObject, CityReport, Figures, ReportSubject
@@ -140,13 +138,7 @@ def received_call(obj: CityObject) -> ReceivedCall:
         city_name=obj.actor_name,
         title=str(document.get("name") or "")[:500],
         # A remote document is stored as received: clean it as announcements are cleaned.
-        content_html=nh3.clean(
-            str(document.get("content", "")),
-            tags=CONTENT_TAGS,
-            attributes={"a": {"href"}},
-            url_schemes={"http", "https", "mailto"},
-            link_rel="nofollow noopener",
-        ),
+        content_html=sanitise_city_html(document.get("content")),
         needed=needed or None,
         ends_at=_timestamp(document.get("endTime")),
         published_at=obj.published_at,
