@@ -40,6 +40,16 @@ def iso_now(now: float) -> str:
     return datetime.fromtimestamp(int(now), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def unix_time_of(value: Any) -> int | None:
+    """An ISO 8601 date-time from a received document as Unix time; None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return None
+
+
 class Outbox:
     """Builds, signs and queues activities. Use `prepare()` outside the database thread
     (signing costs CPU), then `enqueue()` inside the caller's write interaction."""

@@ -10,7 +10,6 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 import nh3
@@ -18,7 +17,7 @@ import nh3
 from node.federation.actor_directory import ActorDirectory, ActorError
 from node.federation.actors import AS_PUBLIC, LocalActor, LocalActors
 from node.federation.background import WakeableLoop
-from node.federation.outbox import Outbox
+from node.federation.outbox import Outbox, unix_time_of
 from node.federation.policy import FollowPolicy
 from node.models.federation import InboxItem
 from node.storage import activities as activities_store
@@ -71,15 +70,6 @@ def _addressed(activity: dict[str, Any]) -> list[str]:
     return found
 
 
-def _timestamp(value: Any) -> int | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
-    except ValueError:
-        return None
-
-
 def _sent_to(document: dict[str, Any], group_uri: str, city: LocalActor) -> bool:
     """Was our object sent to this neighbourhood (which follows the city)? Named, or every
     follower of the city at once (`to` holds the followers collection: city_broadcast)."""
@@ -93,9 +83,9 @@ def _leaves_feed_at(obj: dict[str, Any]) -> int | None:
     or a call for volunteers at its end, an event once it is over (or has begun, without an
     end). Surveys and budgets stay: their results and outcome come later."""
     if obj["type"] in ("Note", "quartier:VolunteerCall"):
-        return _timestamp(obj.get("endTime"))
+        return unix_time_of(obj.get("endTime"))
     if obj["type"] == "Event":
-        return _timestamp(obj.get("endTime")) or _timestamp(obj.get("startTime"))
+        return unix_time_of(obj.get("endTime")) or unix_time_of(obj.get("startTime"))
     return None
 
 
@@ -259,7 +249,7 @@ class InboxProcessor:
                 urgent=bool(obj.get("quartier:urgent", False)),
                 pinned=bool(obj.get("quartier:pinned", False)),
                 expires_at=_leaves_feed_at(obj),
-                published_at=_timestamp(obj.get("published")) or now,
+                published_at=unix_time_of(obj.get("published")) or now,
                 document=json.dumps(obj, ensure_ascii=False),
                 neighbourhood_ids=ids,
                 now=now,

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from markupsafe import escape
 
 from node.config import Config
 from node.errors import N_, Conflict, InvalidInput, NotFound
-from node.federation.outbox import iso_now
+from node.federation.outbox import iso_now, unix_time_of
 from node.federation.runtime import Federation
 from node.models import User
 from node.models.budgets import (
@@ -63,15 +62,6 @@ def whole_euros(text: str) -> int | None:
     return int(digits)
 
 
-def _timestamp(value: Any) -> int | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
-    except ValueError:
-        return None
-
-
 def _count(value: Any) -> int | None:
     """A count from a report (untrusted when remote): a non-negative integer, or None."""
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10**15:
@@ -102,7 +92,7 @@ def document_closed(document: dict[str, Any], now: float) -> bool:
     """Closed early by the city (`closed`) or past its `endTime`."""
     if document.get("closed"):
         return True
-    ends = _timestamp(document.get("endTime"))
+    ends = unix_time_of(document.get("endTime"))
     return ends is not None and now >= ends
 
 
@@ -126,7 +116,7 @@ class BudgetResultsSource:
         obj = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)
         if obj is None:
             return None
-        opens = _timestamp(obj.document.get("startTime"))
+        opens = unix_time_of(obj.document.get("startTime"))
         if opens is not None and now < opens:
             return None
         tally = budgets_store.tally_allocations(conn, subject.subject_uri, subject.neighbourhood_id)
@@ -486,8 +476,8 @@ class Budgets:
                 for i, p in enumerate(document_projects(doc))
                 if p.offered_to(group_uri)
             ),
-            opens_at=_timestamp(doc.get("startTime")),
-            closes_at=_timestamp(doc.get("endTime")),
+            opens_at=unix_time_of(doc.get("startTime")),
+            closes_at=unix_time_of(doc.get("endTime")),
             closed=document_closed(doc, self._clock()),
             outcome_html=clean_received_html(outcome.get("content")) if outcome else None,
             withdrawn=obj.withdrawn_at is not None,

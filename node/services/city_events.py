@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from node.config import Config
 from node.errors import N_, InvalidInput, NotFound
 from node.federation.keys import load_keys
+from node.federation.outbox import iso_now
 from node.federation.processing import sanitise_city_html
 from node.federation.runtime import Federation
 from node.models import User
@@ -68,10 +69,6 @@ class EventDraft:
     workshop: bool = False
     targets: Targets = field(default_factory=Targets)
     public: bool = True
-
-
-def _iso(moment: int) -> str:
-    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _timestamp(value: Any) -> int | None:
@@ -247,14 +244,14 @@ class CityEvents:
             "type": "Event",
             "name": title,
             "content": content_html,
-            "startTime": _iso(start),
+            "startTime": iso_now(start),
             "location": {"type": "Place", "name": location},
             "timezone": self._config.node.timezone,
             "quartier:workshop": draft.workshop,
             "url": f"{self._broadcast.base_url}/public/events/{uuid}",
         }
         if end is not None:
-            event["endTime"] = _iso(end)
+            event["endTime"] = iso_now(end)
         now = int(self._clock())
 
         def store_event(conn, targets: list[str]) -> int:

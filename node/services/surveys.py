@@ -18,14 +18,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 from markupsafe import escape
 
 from node.config import Config
 from node.errors import N_, InvalidInput, NotFound
-from node.federation.outbox import iso_now
+from node.federation.outbox import iso_now, unix_time_of
 from node.federation.runtime import Federation
 from node.models import User
 from node.models.city import CityObject, CityReport, Figures, ReportSubject
@@ -77,15 +76,6 @@ class SurveyDraft:
     min_cell_size: int | None = None
 
 
-def _timestamp(value: Any) -> int | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
-    except ValueError:
-        return None
-
-
 def question_document(q: SurveyQuestion) -> dict[str, Any]:
     wire: dict[str, Any] = {
         "type": "quartier:SurveyQuestion",
@@ -124,8 +114,8 @@ def received_survey(city_object: CityObject) -> ReceivedSurvey:
         questions=questions,
         answer_mode=AnswerMode(doc.get("quartier:answerMode", "resident")),
         min_cell_size=int(doc.get("quartier:minimumCellSize", 0)),
-        opens_at=_timestamp(doc.get("startTime")) or city_object.published_at,
-        closes_at=_timestamp(doc.get("endTime")) or 2**62,
+        opens_at=unix_time_of(doc.get("startTime")) or city_object.published_at,
+        closes_at=unix_time_of(doc.get("endTime")) or 2**62,
         closed=bool(doc.get("closed")),
         withdrawn=city_object.withdrawn_at is not None,
     )

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from node.config import Config
 from node.errors import N_, Conflict, InvalidInput, NotFound
-from node.federation.outbox import iso_now
+from node.federation.outbox import iso_now, unix_time_of
 from node.federation.processing import sanitise_city_html
 from node.federation.runtime import Federation
 from node.models import User
@@ -96,15 +96,6 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _timestamp(value: Any) -> int | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
-    except ValueError:
-        return None
-
-
 def _count(value: Any) -> int | None:
     """A count from a (possibly remote, untrusted) report, or None if it is not one."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
@@ -140,7 +131,7 @@ def received_call(obj: CityObject) -> ReceivedCall:
         # A remote document is stored as received: clean it as announcements are cleaned.
         content_html=sanitise_city_html(document.get("content")),
         needed=needed or None,
-        ends_at=_timestamp(document.get("endTime")),
+        ends_at=unix_time_of(document.get("endTime")),
         published_at=obj.published_at,
         withdrawn=obj.withdrawn_at is not None,
     )
@@ -500,7 +491,7 @@ class VolunteerCalls:
             told = 0
             # Listed again inside the write: a concurrent pass may have told them already.
             for message_id, neighbourhood_id, document in store.list_unnotified_call_targets(conn):
-                ends_at = _timestamp(document.get("endTime"))
+                ends_at = unix_time_of(document.get("endTime"))
                 volunteers = (
                     []
                     if ends_at is not None and ends_at <= now
