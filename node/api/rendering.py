@@ -126,14 +126,3 @@ async def render_page(
 async def form_values(request: web.Request) -> dict[str, str]:
     data = await request.post()
     return {key: value for key, value in data.items() if isinstance(value, str)}
-
-
-async def form_with_targets(request: web.Request) -> tuple[dict[str, str], list[str]]:
-    """A city form with neighbourhood checkboxes named "target": its other fields, plus the
-    ticked targets joined as one "targets" value (so a form sent back re-ticks them), and the
-    ticked targets themselves."""
-    data = await request.post()
-    values = {k: v for k, v in data.items() if isinstance(v, str) and k != "target"}
-    targets = [v for v in data.getall("target", []) if isinstance(v, str)]
-    values["targets"] = " ".join(targets)
-    return values, targets

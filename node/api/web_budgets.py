@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from node.api.access import CITY, RESIDENTS, access
-from node.api.app_keys import BUDGETS, CONFIG, REGISTER, TRANSLATOR_KEY, USER_KEY
+from node.api.app_keys import BUDGETS, CONFIG, TRANSLATOR_KEY, USER_KEY
+from node.api.city_targets import form_with_targets, target_choices
 from node.api.params import ID, path_id
-from node.api.rendering import Form, form_with_targets, render_page
+from node.api.rendering import Form, render_page
 from node.errors import N_, InvalidInput
 from node.models.budgets import BudgetDraft, DraftProject
 from node.services.budgets import whole_euros
@@ -40,10 +41,8 @@ async def _budgets_page(request: web.Request, form: Form, status: int = 200) -> 
         "budgets/city_list.html",
         {
             "budgets": await service.list(),
-            "neighbourhoods": await request.app[REGISTER].list_neighbourhoods(),
-            "remote_neighbourhoods": await service.remote_neighbourhoods(),
+            **await target_choices(request, form),
             "form": form,
-            "checked": set(form.values.get("targets", "").split()),
             "rows": range(PROJECT_ROWS),
             "now": service.now(),
             "notice": request.query.get("notice", ""),

@@ -16,8 +16,9 @@ from node.api.app_keys import (
     TRANSLATOR_KEY,
     USER_KEY,
 )
+from node.api.city_targets import form_with_targets, target_choices
 from node.api.params import ID, path_id
-from node.api.rendering import Form, form_with_targets, render_page
+from node.api.rendering import Form, render_page
 from node.errors import N_, InvalidInput
 from node.services.announcements import AnnouncementDraft
 
@@ -40,10 +41,8 @@ async def _announcements_page(request: web.Request, form: Form, status: int = 20
         {
             "announcements": announcements,
             "views": views,
-            "neighbourhoods": await request.app[REGISTER].list_neighbourhoods(),
-            "remote_neighbourhoods": await service.remote_neighbourhoods(),
+            **await target_choices(request, form),
             "form": form,
-            "checked": set(form.values.get("targets", "").split()),
             "notice": request.query.get("notice", ""),
         },
         status=status,

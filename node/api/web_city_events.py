@@ -6,9 +6,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.api.access import CITY, PUBLIC, RESIDENTS, access
-from node.api.app_keys import CITY_EVENTS, REGISTER, TRANSLATOR_KEY, USER_KEY
+from node.api.app_keys import CITY_EVENTS, TRANSLATOR_KEY, USER_KEY
+from node.api.city_targets import form_with_targets, target_choices
 from node.api.params import ID, path_id
-from node.api.rendering import Form, form_values, form_with_targets, render_page
+from node.api.rendering import Form, form_values, render_page
 from node.errors import N_, InvalidInput
 from node.services.city_broadcast import Targets
 from node.services.city_events import EventDraft
@@ -25,10 +26,8 @@ async def _events_page(request: web.Request, form: Form, status: int = 200) -> w
         "city_events/index.html",
         {
             "events": await service.list_events(),
-            "neighbourhoods": await request.app[REGISTER].list_neighbourhoods(),
-            "remote_neighbourhoods": await service.remote_neighbourhoods(),
+            **await target_choices(request, form),
             "form": form,
-            "checked": set(form.values.get("targets", "").split()),
             "notice": request.query.get("notice", ""),
         },
         status=status,

@@ -17,8 +17,9 @@ from multidict import MultiDictProxy
 from node.api.access import CITY, PUBLIC, RESIDENTS, access
 from node.api.api_surveys import results_json
 from node.api.app_keys import CONFIG, FEDERATION, REGISTER, SURVEYS, TRANSLATOR_KEY, USER_KEY
+from node.api.city_targets import form_with_targets, target_choices
 from node.api.params import ID, path_id
-from node.api.rendering import Form, form_with_targets, render_page
+from node.api.rendering import Form, render_page
 from node.errors import N_, Conflict, Forbidden, InvalidInput
 from node.models.surveys import (
     AnswerMode,
@@ -64,9 +65,7 @@ async def _builder_page(request: web.Request, form: Form, status: int = 200) -> 
         {
             "form": form,
             "blocks": range(QUESTION_BLOCKS),
-            "neighbourhoods": await request.app[REGISTER].list_neighbourhoods(),
-            "remote_neighbourhoods": await request.app[SURVEYS].remote_neighbourhoods(),
-            "checked": set(form.values.get("targets", "").split()),
+            **await target_choices(request, form),
             "min_cell_size": request.app[CONFIG].participation.min_cell_size,
         },
         status=status,

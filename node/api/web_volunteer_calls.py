@@ -6,9 +6,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.api.access import CITY, RESIDENTS, access
-from node.api.app_keys import REGISTER, TRANSLATOR_KEY, USER_KEY, VOLUNTEER_CALLS
+from node.api.app_keys import TRANSLATOR_KEY, USER_KEY, VOLUNTEER_CALLS
+from node.api.city_targets import form_with_targets, target_choices
 from node.api.params import ID, path_id
-from node.api.rendering import Form, form_with_targets, render_page
+from node.api.rendering import Form, render_page
 from node.errors import InvalidInput
 from node.services.rich_text import render_markdown
 from node.services.volunteer_calls import VolunteerAnswer
@@ -23,10 +24,8 @@ async def _calls_page(request: web.Request, form: Form, status: int = 200) -> we
         "volunteer_calls/city_list.html",
         {
             "calls": await service.summaries(),
-            "neighbourhoods": await request.app[REGISTER].list_neighbourhoods(),
-            "remote_neighbourhoods": await service.remote_neighbourhoods(),
+            **await target_choices(request, form),
             "form": form,
-            "checked": set(form.values.get("targets", "").split()),
             "notice": request.query.get("notice", ""),
         },
         status=status,
