@@ -20,9 +20,13 @@ class WakeableLoop:
         name: str,
         run_pass: Callable[[], Awaitable[int]],
         idle_timeout: Callable[[], Awaitable[float]],
+        gather_seconds: float = 0.0,
     ) -> None:
-        """`run_pass` returns how much it handled; `idle_timeout` how long to wait when idle."""
+        """`run_pass` returns how much it handled; `idle_timeout` how long to wait when idle;
+        `gather_seconds` how long a wake-up waits for others, so that a burst of them (a
+        thousand activities received in a second) makes one pass, not a thousand."""
         self._name = name
+        self._gather_seconds = gather_seconds
         self._run_pass = run_pass
         self._idle_timeout = idle_timeout
         self._wake = asyncio.Event()
@@ -62,5 +66,9 @@ class WakeableLoop:
                 continue
             timeout = await self._idle_timeout()
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                continue
+            if self._gather_seconds:
+                await asyncio.sleep(self._gather_seconds)

@@ -1,8 +1,14 @@
 """The inbox pipeline: every check an incoming activity passes before anything is stored.
 
-size -> rate limit -> HTTP signature (key fetched or cached) -> replay -> policy -> JSON ->
-schema -> origin (key owner = actor = object origin, FEP-fe34) -> proof (FEP-8b32) ->
-dedupe by id -> persist -> 202. Processing happens afterwards, from the durable queue.
+size -> rate limit -> HTTP signature (key fetched or cached) -> replay -> JSON -> schema ->
+origin (key owner = actor = object origin, FEP-fe34) -> proof (FEP-8b32) -> policy (blocked,
+followed or approved), dedupe by id and persist, in one transaction shared with the other
+requests arriving meanwhile (group commit) -> 202. Processing happens afterwards, from the
+durable queue.
+
+Each activity costs one Ed25519 verification: a proof made with the very key that signed
+the request, over a body that signature covers by digest, is the same assurance twice, so
+only its form is checked; a proof by another key (a relayed activity) is verified.
 
 A rejection raises `InboxRejected` with a status and a reason a remote admin can act on;
 nothing of a rejected request is stored.
@@ -29,6 +35,7 @@ from node.schema_registry import SchemaRegistry
 from node.storage import inbox as inbox_store
 from node.storage import peers as peers_store
 from node.storage.database import Database
+from node.storage.grouped_writes import GroupedWrites
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +69,18 @@ def _host(uri: Any) -> str:
         return ""
 
 
+@dataclass(frozen=True)
+class _Admission:
+    """An activity that passed every check needing no database, waiting to be stored."""
+
+    activity_uri: str
+    actor: str
+    type: str
+    document: str
+    host: str  # the signing server
+    received_at: int
+
+
 def _object_id(obj: Any) -> str | None:
     if isinstance(obj, str):
         return obj
@@ -93,6 +112,7 @@ class InboxPipeline:
         self._approval_required = approval_required
         self._wake_processor = wake_processor
         self._clock = clock
+        self._admissions = GroupedWrites(db, "admit_inbox_items", self._admit)
 
     @property
     def max_bytes(self) -> int:
@@ -120,10 +140,6 @@ class InboxPipeline:
             raise InboxRejected(401, "replayed", "this exact signed request was already received")
 
         host = _host(verified.key_owner)
-        peer_host = await self._db.read("get_peer_host", peers_store.get_peer_host, host)
-        if peer_host is not None and peer_host.policy == "block":
-            raise InboxRejected(403, "blocked", f"{host} is blocked by this server")
-
         try:
             # UTF-8 only (RFC 8259), decoded here: json.loads(bytes) would also take UTF-16.
             text = body.decode("utf-8")
@@ -143,6 +159,9 @@ class InboxPipeline:
         schema = SCHEMA_OF.get(kind) if isinstance(kind, str) else None
         if schema is None:
             # Likes, emoji reactions and the like: understood, and deliberately not kept.
+            peer_host = await self._db.read("get_peer_host", peers_store.get_peer_host, host)
+            if peer_host is not None and peer_host.policy == "block":
+                raise _blocked(host)
             return InboxAccepted(str(activity.get("id", "")), duplicate=False, ignored=True)
         try:
             self._schemas.validate(schema, activity)
@@ -150,27 +169,50 @@ class InboxPipeline:
             raise InboxRejected(422, "invalid-activity", exc.detail) from None
 
         self._check_origin(activity, verified.key_owner)
-        await self._check_proof(activity)
+        await self._check_proof(activity, verified.key_id)
 
-        actor = activity["actor"]
-        if kind != "Follow" and not await self._may_talk(host, peer_host):
+        admission = _Admission(
+            activity["id"], activity["actor"], kind, text, host, int(self._clock())
+        )
+        verdict = await self._admissions.submit(admission)
+        if verdict == "blocked":
+            raise _blocked(host)
+        if verdict == "not-federating":
             raise InboxRejected(
                 403,
                 "not-federating",
                 f"this server does not federate with {host} (not followed or approved)",
             )
-        stored = await self._db.write(
-            "put_inbox_item",
-            inbox_store.put_inbox_item,
-            activity["id"],
-            actor,
-            kind,
-            text,
-            int(self._clock()),
-        )
-        if stored:
+        if verdict == "stored":
             self._wake_processor()
-        return InboxAccepted(activity["id"], duplicate=not stored)
+        return InboxAccepted(activity["id"], duplicate=verdict == "duplicate")
+
+    def _admit(self, conn, admissions: list[_Admission]) -> list[str]:
+        """Policy, dedupe and storage of a group of activities, in one transaction: for
+        each, "stored", "duplicate", "blocked" or "not-federating" (the last two store
+        nothing)."""
+        standing: dict[str, tuple[str | None, bool | None]] = {}  # host -> (policy, followed)
+        verdicts = []
+        for item in admissions:
+            if item.host not in standing:
+                peer_host = peers_store.get_peer_host(conn, item.host)
+                standing[item.host] = (peer_host.policy if peer_host else None, None)
+            policy, followed = standing[item.host]
+            if policy == "block":
+                verdicts.append("blocked")
+                continue
+            if item.type != "Follow" and policy != "allow" and self._approval_required:
+                if followed is None:
+                    followed = peers_store.is_followed_host(conn, item.host)
+                    standing[item.host] = (policy, followed)
+                if not followed:
+                    verdicts.append("not-federating")
+                    continue
+            stored = inbox_store.put_inbox_item(
+                conn, item.activity_uri, item.actor, item.type, item.document, item.received_at
+            )
+            verdicts.append("stored" if stored else "duplicate")
+        return verdicts
 
     def _check_origin(self, activity: dict[str, Any], key_owner: str) -> None:
         """FEP-fe34: the key's owner is the actor, and the activity comes from its server."""
@@ -197,7 +239,7 @@ class InboxPipeline:
         if activity["type"] == "Delete" and _host(_object_id(activity["object"])) != _host(actor):
             raise InboxRejected(403, "origin-mismatch", "an actor may only delete its own objects")
 
-    async def _check_proof(self, activity: dict[str, Any]) -> None:
+    async def _check_proof(self, activity: dict[str, Any], request_key_id: str) -> None:
         """A proof, when present, must verify with a key of the actor (FEP-8b32)."""
         if "proof" not in activity:
             return
@@ -205,6 +247,10 @@ class InboxPipeline:
             method = proof_verification_method(activity)
         except ProofError as exc:
             raise InboxRejected(401, "bad-proof", exc.reason) from None
+        if method == request_key_id:
+            # The request's signature, by this very key, covers these bytes (its digest is
+            # required and checked): verifying the proof again would prove nothing more.
+            return
         try:
             key, fresh = await self._directory.key(method)
         except ActorError as exc:
@@ -222,12 +268,9 @@ class InboxPipeline:
             except (ProofError, TypeError) as again:
                 raise InboxRejected(401, "bad-proof", str(again)) from None
 
-    async def _may_talk(self, host: str, peer_host) -> bool:
-        if peer_host is not None and peer_host.policy == "allow":
-            return True
-        if not self._approval_required:
-            return True
-        return await self._db.read("is_followed_host", peers_store.is_followed_host, host)
+
+def _blocked(host: str) -> InboxRejected:
+    return InboxRejected(403, "blocked", f"{host} is blocked by this server")
 
 
 def _nested_deeper_than(document: Any, limit: int) -> bool:

@@ -23,6 +23,7 @@ from node.errors import N_, Forbidden, InvalidInput
 from node.federation.actors import AS_PUBLIC, LocalActor
 from node.federation.outbox import iso_now
 from node.federation.runtime import Federation
+from node.models.federation import FollowWithActor
 from node.storage import activities as activities_store
 from node.storage import city_messages as city_messages_store
 from node.storage import city_reports as city_reports_store
@@ -114,40 +115,34 @@ class CityBroadcast:
     def uuid_of(self, object_uri: str) -> str:
         return object_uri.rsplit("/", 1)[1]
 
+    async def _city_followers(self) -> list[FollowWithActor]:
+        """Every accepted follower of the city, with addresses but not actor documents: read
+        once per publication (at 10,000 followers each listing is 10,000 records)."""
+        return await self._db.read(
+            "list_city_followers",
+            peers_store.list_follows,
+            "inbound",
+            "accepted",
+            self.city().key,
+            False,  # addresses only, not each follower's actor document
+        )
+
     async def remote_neighbourhoods(self) -> list[RemoteNeighbourhood]:
         """Neighbourhoods of other nodes that follow the city (accepted): possible targets."""
-        city = self.city()
-        follows = await self._db.read(
-            "list_city_followers",
-            peers_store.list_follows,
-            "inbound",
-            "accepted",
-            city.key,
-            False,  # addresses only, not each follower's actor document
-        )
-        return [
-            RemoteNeighbourhood(
-                f.actor.uri, f.actor.name or f.actor.preferred_username, f.actor.host
-            )
-            for f in follows
-            if f.actor is not None and f.actor.type == "Group"
-        ]
+        return _neighbourhoods_among(await self._city_followers())
 
-    async def _inboxes(self, remote_targets: list[str], public: bool) -> set[str]:
-        city = self.city()
-        followers = await self._db.read(
-            "list_city_followers",
-            peers_store.list_follows,
-            "inbound",
-            "accepted",
-            city.key,
-            False,  # addresses only, not each follower's actor document
-        )
+    @staticmethod
+    def _inboxes(
+        followers: list[FollowWithActor], remote_targets: list[str], public: bool
+    ) -> set[str]:
+        """Where to deliver: the targeted neighbourhoods' inboxes, and, for a public object,
+        every other follower's (Mastodon users)."""
+        targets = set(remote_targets)
         return {
             f.actor.delivery_inbox
             for f in followers
             if f.actor is not None
-            and (f.actor.uri in remote_targets or (public and f.actor.type != "Group"))
+            and (f.actor.uri in targets or (public and f.actor.type != "Group"))
         }
 
     def _addressing(
@@ -171,8 +166,9 @@ class CityBroadcast:
             "audience": list(remote_targets) or None,
         }
 
-    async def _is_every_follower(self, remote_targets: list[str]) -> bool:
-        following = {r.uri for r in await self.remote_neighbourhoods()}
+    @staticmethod
+    def _is_every_follower(followers: list[FollowWithActor], remote_targets: list[str]) -> bool:
+        following = {r.uri for r in _neighbourhoods_among(followers)}
         return bool(remote_targets) and following == set(remote_targets)
 
     def _address(
@@ -212,14 +208,15 @@ class CityBroadcast:
                 {"targets": N_("Choose at least one neighbourhood, or all of them.")}
             )
         now = self._clock()
-        remote = {r.uri for r in await self.remote_neighbourhoods()}
+        followers = await self._city_followers()
+        remote = {r.uri for r in _neighbourhoods_among(followers)}
         unknown = [uri for uri in targets.remote if uri not in remote]
         if unknown:
             raise InvalidInput(
                 {"targets": (N_("%(target)s does not follow the city."), {"target": unknown[0]})}
             )
         remote_targets = sorted(remote) if targets.everywhere else list(targets.remote)
-        every_follower = await self._is_every_follower(remote_targets)
+        every_follower = self._is_every_follower(followers, remote_targets)
         document = self._address(
             {**obj, "published": obj.get("published") or iso_now(now)},
             remote_targets,
@@ -244,8 +241,8 @@ class CityBroadcast:
             copy_activity = self._federation.outbox.prepare(
                 city, "Create", copy_document, now, source=source, **self._addressing([], True)
             )
-        inboxes = await self._inboxes(remote_targets, public)
-        public_inboxes = await self._inboxes([], True)
+        inboxes = self._inboxes(followers, remote_targets, public)
+        public_inboxes = self._inboxes(followers, [], True)
 
         def write(conn) -> int:
             local_ids = self._local_ids(conn, targets)
@@ -341,7 +338,8 @@ class CityBroadcast:
         public = bool(published and published[2])
         remote_targets = [t for t in stored_targets if not t.startswith(LOCAL)]
         local_ids = [int(t[len(LOCAL) :]) for t in stored_targets if t.startswith(LOCAL)]
-        every_follower = await self._is_every_follower(remote_targets)
+        followers = await self._city_followers()
+        every_follower = self._is_every_follower(followers, remote_targets)
         document = self._address(
             {**obj, "updated": iso_now(now)}, remote_targets, public, every_follower
         )
@@ -355,7 +353,7 @@ class CityBroadcast:
                 source=source,
                 **self._addressing(remote_targets, public, every_follower),
             )
-        inboxes = await self._inboxes(remote_targets, public)
+        inboxes = self._inboxes(followers, remote_targets, public)
 
         def write(conn) -> None:
             store(conn)
@@ -391,8 +389,9 @@ class CityBroadcast:
             "city_object_targets", city_reports_store.list_city_object_targets, object_uri
         )
         remote_targets = [t for t in stored_targets if not t.startswith(LOCAL)]
-        inboxes = await self._inboxes(remote_targets, public=True)
-        named = [] if await self._is_every_follower(remote_targets) else remote_targets
+        followers = await self._city_followers()
+        inboxes = self._inboxes(followers, remote_targets, public=True)
+        named = [] if self._is_every_follower(followers, remote_targets) else remote_targets
         deletes = [
             self._federation.outbox.prepare(
                 city,
@@ -416,3 +415,12 @@ class CityBroadcast:
 
         await self._db.write(f"withdraw_{source}", write)
         self._federation.outbox.wake()
+
+
+def _neighbourhoods_among(followers: list[FollowWithActor]) -> list[RemoteNeighbourhood]:
+    """The followers that are neighbourhoods (`Group`s) of other nodes."""
+    return [
+        RemoteNeighbourhood(f.actor.uri, f.actor.name or f.actor.preferred_username, f.actor.host)
+        for f in followers
+        if f.actor is not None and f.actor.type == "Group"
+    ]

@@ -78,7 +78,12 @@ class Reporting:
         self._interval = config.participation.report_interval_minutes * 60
         self._clock = clock
         self._sources: list[ReportSource] = []
-        self._loop = WakeableLoop("reporting", self._run_pass, self._idle_timeout)
+        # Each city message received wakes the pass, which asks every source about every
+        # live subject: a burst of them must make one pass, not one each (a second's delay
+        # is nothing to a report, and interim ones wait for the interval anyway).
+        self._loop = WakeableLoop(
+            "reporting", self._run_pass, self._idle_timeout, gather_seconds=1.0
+        )
         self.wake = self._loop.wake
         self.start = self._loop.start
         self.stop = self._loop.stop
