@@ -38,11 +38,13 @@ def list_unprocessed_inbox_items(conn: sqlite3.Connection, limit: int) -> list[I
     ]
 
 
-def mark_inbox_item_processed(
-    conn: sqlite3.Connection, item_id: int, now: int, error: str | None = None
+def mark_inbox_items_processed(
+    conn: sqlite3.Connection, outcomes: list[tuple[int, str | None]], now: int
 ) -> None:
-    conn.execute(
-        "UPDATE inbox_items SET processed_at = ?, error = ? WHERE id = ?", (now, error, item_id)
+    """Mark items processed, each with the error that stopped it (None when it went well)."""
+    conn.executemany(
+        "UPDATE inbox_items SET processed_at = ?, error = ? WHERE id = ?",
+        [(now, error, item_id) for item_id, error in outcomes],
     )
 
 
