@@ -258,8 +258,8 @@ async def plain_fanout(body: bytes, count: int, port: int, keys_dir: Path, key_i
 
 
 ADDRESSINGS = {
-    "groups": "as published (every Group named)",
-    "followers": "to the followers collection (proposed fix)",
+    "groups": "published by city staff (Surveys.create, to every neighbourhood)",
+    "followers": "the same Question queued directly (Outbox.prepare + enqueue)",
 }
 
 
