@@ -40,7 +40,11 @@ REPORT_TYPE = "quartier:Report"
 
 
 class ReportSource(Protocol):
-    """One kind of aggregate. Both methods run on the database thread, inside one read."""
+    """One kind of aggregate. Both methods run on the database thread, inside one read.
+
+    A source whose figures are never final (statistics: a neighbourhood's life goes on) says
+    so with `ever_final = False`, and its figures are not even computed while its last report
+    is younger than the interval: they could not be sent anyway."""
 
     kind: str
 
@@ -121,6 +125,12 @@ class Reporting:
                 )
                 if state is not None and state.final:
                     continue
+                if (
+                    state is not None
+                    and not getattr(source, "ever_final", True)
+                    and now - state.sent_at < self._interval
+                ):
+                    continue  # only interim figures, and too soon for those
                 figures = source.figures(conn, subject, now)
                 if figures is None:
                     continue

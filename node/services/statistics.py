@@ -189,6 +189,7 @@ class StatisticsReports:
     """The report source: what each local neighbourhood tells the cities it reports to."""
 
     kind = KIND
+    ever_final = False  # see ReportSource: computing the figures is the costly part
 
     def __init__(self, config: Config, federation: Federation) -> None:
         self._timezone = config.node.timezone
