@@ -204,21 +204,25 @@ async def wait_for_http(url: str, started_at: float, timeout: float = 30.0) -> f
 
 
 class RssSampler:
-    """Samples a process's resident set size in a thread, every `interval` seconds."""
+    """Samples a process's resident set size in a thread, every `interval` seconds; `times`
+    holds each sample's time.monotonic()."""
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         self._process = psutil.Process(pid)
         self._interval = interval
         self._stop = threading.Event()
         self.samples: list[int] = []
+        self.times: list[float] = []
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.samples.append(self._process.memory_info().rss)
+                rss = self._process.memory_info().rss
             except psutil.Error:
                 return
+            self.times.append(time.monotonic())
+            self.samples.append(rss)
             self._stop.wait(self._interval)
 
     def __enter__(self) -> RssSampler:

@@ -4,9 +4,11 @@ Each benchmark runs in its own process (so the memory and start-up figures are i
 measures its figures against a baseline in the same run. Needs wrk (Debian: apt-get install
 wrk) and the `bench` extra (psutil). About 10 minutes on the project's 2-core machine.
 
-    .venv/bin/python bench/run_all.py [--quick] [--only feed_load,inbox]
+    .venv/bin/python bench/run_all.py [--quick] [--soak] [--only feed_load,inbox]
 
 `--quick` runs reduced sizes, to check that everything works (its figures mean little).
+The soak (bench/soak.py: 10 minutes of mixed load on two nodes, ~12 minutes in all) runs only
+with `--soak` or `--only soak`; under `--quick` it lasts one minute.
 """
 
 from __future__ import annotations
@@ -27,16 +29,25 @@ BENCHMARKS = {
     "inbox": ([], ["--activities", "6000", "--warmup", "500", "--seconds", "3"]),
     "fanout": ([], ["--sizes", "16,100,1000"]),
     "survey_results": ([], ["--answers", "10000", "--households", "12000", "--residents", "15000"]),
+    "soak": (
+        ["--minutes", "10"],
+        ["--minutes", "1", "--posts", "2000", "--warmup", "20", "--row-seconds", "20"],
+    ),
 }
+LONG = {"soak"}  # in the full run only when asked for
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="reduced sizes, to debug")
     parser.add_argument("--only", help="comma-separated benchmark names: " + ", ".join(BENCHMARKS))
+    parser.add_argument("--soak", action="store_true", help="also run the soak (10 minutes)")
     args = parser.parse_args()
     require_wrk()
-    names = args.only.split(",") if args.only else list(BENCHMARKS)
+    if args.only:
+        names = args.only.split(",")
+    else:
+        names = [name for name in BENCHMARKS if args.soak or name not in LONG]
     figures, notes = [], []
     print(f"Machine: {machine()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="quartier-bench-") as scratch:
