@@ -5,7 +5,8 @@ Builds a fresh node whose neighbourhood holds 150,000 posts (about ten years of 
 GET /neighbourhood for a signed-in resident, one request at a time:
 
 - cold: the feed cache is emptied before every request (the database answers each time);
-- warm: the cached first page, plus the per-viewer read ("New" marks, own reactions);
+- warm: the cached first page and its rendered markup; the reader's own marks ("New", own
+  reactions), session and unread count from memory until the next write;
 - a hello-world aiohttp app on the same machine, in the same run, as the floor.
 
     .venv/bin/python bench/feed.py [--posts 150000] [--requests 300]

@@ -1,7 +1,10 @@
-"""Server-rendered pages: the template environment, page context and form state."""
+"""Server-rendered pages: the template environment, page context, form state, and frames
+(pages rendered once with holes that each request fills)."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,7 +12,7 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from node.api.app_keys import CONFIG, CSRF_KEY, NOTIFICATIONS, TRANSLATOR_KEY, USER_KEY
 from node.api.charts import bar_chart
@@ -98,23 +101,30 @@ def page_context(request: web.Request) -> dict[str, Any]:
         "csrf_token": request.get(CSRF_KEY, ""),
         "node_name": config.node.name,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES],
-        "csrf_field": Markup('<input type="hidden" name="csrf_token" value="{}">').format(
-            request.get(CSRF_KEY, "")
-        ),
+        "csrf_field": csrf_input(request.get(CSRF_KEY, "")),
     }
+
+
+def csrf_input(token: str) -> Markup:
+    """The hidden field every form carries (see csrf_middleware)."""
+    # Concatenation rather than Markup.format: the same markup at a tenth of the cost.
+    return Markup('<input type="hidden" name="csrf_token" value="' + str(escape(token)) + '">')
+
+
+async def unread_notifications(request: web.Request) -> int:
+    """Residents see how many notifications wait for them, on every page (kept in memory)."""
+    user = request.get(USER_KEY)
+    if user is None or not user.role.belongs_to_neighbourhood:
+        return 0
+    return await request.app[NOTIFICATIONS].unread_count(user)
 
 
 async def render_page(
     request: web.Request, template: str, context: dict[str, Any], status: int = 200
 ) -> web.Response:
     full = page_context(request)
-    user = full["user"]
-    # Residents see how many notifications wait for them, on every page (one small read).
-    full["unread_notifications"] = (
-        await request.app[NOTIFICATIONS].unread_count(user)
-        if user is not None and user.role.belongs_to_neighbourhood
-        else 0
-    )
+    if "unread_notifications" not in context:
+        full["unread_notifications"] = await unread_notifications(request)
     full.update(context)
     full.setdefault("form", Form())
     response = aiohttp_jinja2.render_template(template, request, full)
@@ -123,6 +133,68 @@ async def render_page(
     return response
 
 
+def html_response(body: bytes) -> web.Response:
+    """A page assembled without render_page (UTF-8 already), with the same headers."""
+    response = web.Response(body=body, content_type="text/html", charset="utf-8")
+    response.headers["Cache-Control"] = "no-store"  # pages hold personal data and CSRF tokens
+    return response
+
+
 async def form_values(request: web.Request) -> dict[str, str]:
     data = await request.post()
     return {key: value for key, value in data.items() if isinstance(value, str)}
+
+
+# -- frames --------------------------------------------------------------------------------------
+
+
+class FrameError(RuntimeError):
+    """A template did not print a slot where a frame needs it (or mangled one)."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A page rendered once, with holes: UTF-8 text and slot names, alternating."""
+
+    parts: tuple[bytes | str, ...]
+
+    def fill(self, values: Mapping[str, bytes]) -> bytes:
+        """The page with each slot replaced by its value (escaped markup, UTF-8)."""
+        parts = list(self.parts)
+        for i in range(1, len(parts), 2):
+            parts[i] = values[parts[i]]
+        return b"".join(parts)
+
+
+class FrameSlots:
+    """Markers to render into a page in place of per-request values, then cut it into a Frame.
+
+    A marker is a NUL-delimited random nonce and a slot name: autoescaping leaves it as it is,
+    and no text a resident or the city wrote can forge or break one, since the nonce is new
+    for every frame.
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._nonce = secrets.token_hex(12)
+        self._names = frozenset(names)
+
+    def __getitem__(self, name: str) -> Markup:
+        if name not in self._names:
+            raise KeyError(name)
+        return Markup(f"\x00{self._nonce}:{name}\x00")
+
+    def cut(self, html: str, required: Iterable[str] = ()) -> Frame:
+        """The frame of a page rendered with these markers; FrameError if one went astray."""
+        first, *rest = html.split(f"\x00{self._nonce}:")
+        parts: list[bytes | str] = [first.encode()]
+        for piece in rest:
+            name, end, text = piece.partition("\x00")
+            if not end or name not in self._names:
+                raise FrameError("a slot marker was altered by the template")
+            parts += [name, text.encode()]
+        if self._nonce in html.replace(f"\x00{self._nonce}:", ""):
+            raise FrameError("a slot marker was altered by the template")
+        missing = set(required) - set(parts[1::2])
+        if missing:
+            raise FrameError(f"the template printed no {', '.join(sorted(missing))}")
+        return Frame(tuple(parts))

@@ -14,15 +14,17 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 from babel.dates import format_datetime
 
-from node.api import web_adjacency, web_events, web_search
+from node.api import feed_page, web_adjacency, web_events, web_search
 from node.api.access import RESIDENTS, access
 from node.api.app_keys import ANNOUNCEMENTS, CONFIG, POSTS, TRANSLATOR_KEY, USER_KEY
 from node.api.params import ID, int_or_none, path_id
 from node.api.post_labels import label_context
-from node.api.rendering import Form, form_values, render_page
+from node.api.rendering import Form, form_values, render_page, unread_notifications
 from node.errors import InvalidInput
 from node.models.posts import Category, Post
 from node.services.post_drafts import PostDraft
+
+CATEGORIES = frozenset(c.value for c in Category)
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -92,30 +94,31 @@ async def _form_page(
 
 @access(RESIDENTS)
 async def neighbourhood_get(request: web.Request) -> web.Response:
-    category = request.query.get("category", "")
-    if category not in {c.value for c in Category}:
+    query = request.query
+    category = query.get("category", "")
+    if category not in CATEGORIES:
         category = ""
-    feed = await request.app[POSTS].feed(
-        request[USER_KEY], category or None, int_or_none(request.query.get("before"))
-    )
+    user = request[USER_KEY]
+    posts = request.app[POSTS]
+    before = int_or_none(query.get("before"))
+    feed = await posts.feed(user, category or None, before)
     # What the city says to this neighbourhood, on the first page only, above the posts.
-    from_city = (
-        []
-        if request.query.get("before")
-        else await request.app[ANNOUNCEMENTS].for_resident(request[USER_KEY])
+    from_city = [] if query.get("before") else await request.app[ANNOUNCEMENTS].for_resident(user)
+    page = feed_page.FeedPageRequest(
+        view=feed,
+        from_city=from_city,
+        welcome=query.get("welcome") == "1",
+        notice=query.get("notice", ""),
+        unread=await unread_notifications(request),
+        when=_when(request),
     )
-    return await render_page(
-        request,
-        "neighbourhood/home.html",
-        {
-            "feed": feed,
-            "from_city": from_city,
-            "welcome": request.query.get("welcome") == "1",
-            "notice": request.query.get("notice", ""),
-            "when": _when(request),
-            **label_context(),
-        },
+    # The first page is the one read thousands of times: its markup is shared (feed_page).
+    derived = (
+        posts.cache.derived(user.neighbourhood_id, category or None, feed.page)
+        if before is None
+        else None
     )
+    return await feed_page.render_feed_page(request, page, derived)
 
 
 # -- writing posts ------------------------------------------------------------------------------

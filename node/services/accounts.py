@@ -15,6 +15,7 @@ from node.models import ApiToken, JoinRequest, Role, User, UserStatus
 from node.rate_limits import SlidingWindowLimiter
 from node.services import invitation_codes
 from node.services.passwords import hash_password, password_problem, verify_password
+from node.services.read_cache import ReadCache
 from node.storage import credentials as credentials_store
 from node.storage import households as households_store
 from node.storage import neighbourhoods as neighbourhoods_store
@@ -79,6 +80,10 @@ class Accounts:
         window = settings.login_window_minutes * 60
         self.login_limiter = SlidingWindowLimiter(settings.login_max_failures, window)
         self.code_limiter = SlidingWindowLimiter(settings.signup_max_attempts, window)
+        # Session hash -> (user, expiry): every page asks, few sessions change. Any write
+        # (sign-out, suspension, role or neighbourhood change) makes the next request read
+        # the database again, so a revoked session is refused at once.
+        self._sessions: ReadCache[str, tuple[User, int]] = ReadCache(db)
 
     def _now(self) -> int:
         return int(self._clock())
@@ -130,10 +135,18 @@ class Accounts:
 
     async def user_for_session(self, token: str) -> User | None:
         now = self._now()
-        user = await self._db.read(
-            "get_user_by_session", credentials_store.get_user_by_session, secret_hash(token), now
-        )
-        return user if user and user.is_active else None
+        token_hash = secret_hash(token)
+        found = self._sessions.get(token_hash)
+        if found is None:
+            version = self._sessions.version()
+            found = await self._db.read(
+                "get_user_by_session", credentials_store.get_session_user, token_hash, now
+            )
+            if found is None:
+                return None  # unknown tokens are not remembered: guessing fills no memory
+            self._sessions.put(token_hash, found, version)
+        user, expires_at = found
+        return user if expires_at > now and user.is_active else None
 
     async def end_session(self, token: str) -> None:
         await self._db.write("end_session", credentials_store.delete_session, secret_hash(token))

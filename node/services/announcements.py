@@ -20,6 +20,7 @@ from node.federation.runtime import Federation
 from node.models import User
 from node.models.federation import Announcement, CityMessage
 from node.services.city_broadcast import CityBroadcast, RemoteNeighbourhood, ResidentView, Targets
+from node.services.read_cache import ReadCache
 from node.services.rich_text import render_markdown
 from node.storage import activities as activities_store
 from node.storage import announcements as announcements_store
@@ -55,6 +56,8 @@ class Announcements:
         self._federation = federation
         self._broadcast = broadcast
         self._clock = clock
+        # What the city says to each neighbourhood: on every first page of its feed.
+        self._live: ReadCache[int, list[CityMessage]] = ReadCache(db)
 
     def _check(self, draft: AnnouncementDraft) -> AnnouncementDraft:
         problems: dict[str, str] = {}
@@ -155,12 +158,19 @@ class Announcements:
         """What the city says to the resident's neighbourhood: live messages, pinned first."""
         if user.neighbourhood_id is None:
             return []
-        return await self._db.read(
-            "list_city_messages",
-            city_messages_store.list_city_messages_for_neighbourhood,
-            user.neighbourhood_id,
-            int(self._clock()),
-        )
+        now = int(self._clock())
+        live = self._live.get(user.neighbourhood_id)
+        # A kept list is stale once one of its messages expires.
+        if live is None or any(m.expires_at is not None and m.expires_at <= now for m in live):
+            version = self._live.version()
+            live = await self._db.read(
+                "list_city_messages",
+                city_messages_store.list_city_messages_for_neighbourhood,
+                user.neighbourhood_id,
+                now,
+            )
+            self._live.put(user.neighbourhood_id, live, version)
+        return list(live)
 
     async def message_for_resident(self, user: User, message_id: int) -> CityMessage:
         """One live city message of the resident's neighbourhood (404 for anyone else)."""

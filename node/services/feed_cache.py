@@ -10,13 +10,18 @@ has committed. And a page read from the database is stored only if no invalidati
 while it was being read (`generation`), so a slow read cannot put back what a write replaced.
 Entries also expire after `ttl` seconds, which keeps view counts fresh without invalidating
 on every view.
+
+What callers derive from a cached page (the feed's rendered markup, per language) is kept in
+the entry itself (`derived`), so it is forgotten exactly when the page is: on invalidation,
+expiry or replacement.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from node.models.posts import FeedPage
 
@@ -26,6 +31,7 @@ class _Entry:
     page: FeedPage
     sources: frozenset[int]  # neighbourhoods whose posts this page may show
     stored_at: float
+    derived: dict[Any, Any] = field(default_factory=dict)
 
 
 class FeedCache:
@@ -59,6 +65,16 @@ class FeedCache:
         self._entries[(neighbourhood_id, category or "")] = _Entry(
             page, frozenset((neighbourhood_id, *adjacent_ids)), self._clock()
         )
+
+    def derived(
+        self, neighbourhood_id: int, category: str | None, page: FeedPage
+    ) -> dict[Any, Any] | None:
+        """Room for what a caller derives from `page` while it is the cached one; None when
+        it is not (a page read past the cache): then derive without keeping."""
+        entry = self._entries.get((neighbourhood_id, category or ""))
+        if entry is None or entry.page is not page:
+            return None
+        return entry.derived
 
     def invalidate(self, neighbourhood_id: int) -> None:
         """Forget every page that may show a post of this neighbourhood."""

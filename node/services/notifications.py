@@ -12,6 +12,7 @@ from node.models import User
 from node.models.community import EmailMode, Notification
 from node.services.mailer import Mailer
 from node.services.notification_emails import EmailComposer
+from node.services.read_cache import ReadCache
 from node.storage import notifications as store
 from node.storage.database import Database
 
@@ -30,6 +31,8 @@ class Notifications:
         self._db = db
         self._config = config
         self._clock = clock
+        # Unread counts by user: every resident page shows one; they change only with a write.
+        self._unread: ReadCache[int, int] = ReadCache(db)
         composer = EmailComposer(
             node_name=config.node.name,
             base_url=config.base_url,
@@ -84,9 +87,16 @@ class Notifications:
         """Unread notifications, for a small count in the page header (0 when signed out)."""
         if user is None:
             return 0
-        return await self._db.read(
-            "count_unread_notifications_by_user", store.count_unread_notifications_by_user, user.id
-        )
+        count = self._unread.get(user.id)
+        if count is None:
+            version = self._unread.version()
+            count = await self._db.read(
+                "count_unread_notifications_by_user",
+                store.count_unread_notifications_by_user,
+                user.id,
+            )
+            self._unread.put(user.id, count, version)
+        return count
 
     async def email_mode(self, user: User) -> EmailMode:
         return await self._db.read("get_email_mode_by_user", store.get_email_mode_by_user, user.id)

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,11 +25,13 @@ from node.federation.keys import load_keys
 from node.models import Neighbourhood, Role, User
 from node.models.posts import (
     Category,
+    FeedPage,
     FeedView,
     FeedVisit,
     HelpRequestCounts,
     Post,
     PostPage,
+    ReactionKind,
     SearchHit,
     ViewerState,
 )
@@ -40,6 +42,7 @@ from node.services.post_drafts import PostDraft, check_draft, local_input_value
 from node.services.post_interactions import PostInteractions
 from node.services.post_search import fts_expression
 from node.services.post_visibility import neighbourhood_of
+from node.services.read_cache import ReadCache
 from node.storage import comments as comments_store
 from node.storage import events as events_store
 from node.storage import neighbourhoods as neighbourhoods_store
@@ -52,6 +55,18 @@ from node.storage.database import Database
 PAGE_SIZE = 20
 VISIT_GAP = 30 * 60  # a feed load within this time of the last one is the same visit
 SEARCH_LIMIT = 50
+
+
+@dataclass
+class _ReaderMarks:
+    """What one reader's feed page needs besides the shared page, as last read."""
+
+    page: FeedPage  # the page `mine` was read for
+    visit: FeedVisit | None
+    mine: frozenset[tuple[int, ReactionKind]]
+    neighbourhood_name: str
+    residents: int
+    view: FeedView | None = None  # built on first use, while the visit is unchanged
 
 
 class Posts:
@@ -67,6 +82,10 @@ class Posts:
         self._view_secret: bytes | None = None
         self.max_photos = config.uploads.max_photos_per_post
         self.cache = FeedCache()
+        # Per reader and category: their visit, their reactions on the cached first page, and
+        # their neighbourhood's name and size. Kept until any write (ReadCache), so a reload
+        # of an unchanged feed needs no database at all.
+        self._marks: ReadCache[tuple[int, str | None], _ReaderMarks] = ReadCache(db)
         self.photos = PhotoFiles(config.uploads_dir, config.uploads.max_photo_mb)
         self.interactions = PostInteractions(db, clock, self.invalidate_neighbourhood)
         self.events = ResidentEvents(db, config, clock)
@@ -87,7 +106,36 @@ class Posts:
         neighbourhood_id = neighbourhood_of(viewer)
         chosen = _category(category) if category else None
         cached = self.cache.get(neighbourhood_id, chosen) if before is None else None
+        marks = self._marks.get((viewer.id, chosen)) if cached is not None else None
+        if marks is None or marks.page is not cached:
+            marks = await self._read_marks(viewer, neighbourhood_id, chosen, before, cached)
+        visit = await self._record_visit(viewer.id, marks.visit)
+        if marks.view is not None and visit is marks.visit:
+            return marks.view  # the same reader, page and marks as last time
+        view = FeedView(
+            page=marks.page,
+            viewer=ViewerState(
+                visit.previous_visit_at, marks.mine, marks.neighbourhood_name, marks.residents
+            ),
+            viewer_id=viewer.id,
+            category=Category(chosen) if chosen else None,
+            before=before,
+        )
+        if visit is marks.visit:
+            marks.view = view
+        return view
+
+    async def _read_marks(
+        self,
+        viewer: User,
+        neighbourhood_id: int,
+        chosen: str | None,
+        before: int | None,
+        cached: FeedPage | None,
+    ) -> _ReaderMarks:
+        """One read: the page when it is not cached, and the reader's own marks on it."""
         generation = self.cache.generation
+        version = self._marks.version()
 
         def read(conn):
             page, adjacent = cached, ()
@@ -102,19 +150,21 @@ class Posts:
             )
             neighbourhood = neighbourhoods_store.get_neighbourhood_by_id(conn, neighbourhood_id)
             residents = posts_store.count_active_residents(conn, neighbourhood_id)
-            return page, adjacent, visit, mine, neighbourhood.name, residents
+            marks = _ReaderMarks(page, visit, mine, neighbourhood.name, residents)
+            return marks, adjacent
 
-        page, adjacent, visit, mine, name, residents = await self._db.read("list_feed", read)
-        if cached is None and before is None:
-            self.cache.put(neighbourhood_id, chosen, page, adjacent, generation)
-        visit = await self._record_visit(viewer.id, visit)
-        return FeedView(
-            page=page,
-            viewer=ViewerState(visit.previous_visit_at, mine, name, residents),
-            viewer_id=viewer.id,
-            category=Category(chosen) if chosen else None,
-            before=before,
-        )
+        marks, adjacent = await self._db.read("list_feed", read)
+        if before is None:
+            if cached is None:
+                current = self.cache.get(neighbourhood_id, chosen)
+                if current is None:
+                    self.cache.put(neighbourhood_id, chosen, marks.page, adjacent, generation)
+                elif _same_posts(current, marks.page):
+                    # Readers whose pages expired together read it together: keep the page
+                    # that was cached first, so they share its rendered markup (FeedCache).
+                    marks.page = current
+            self._marks.put((viewer.id, chosen), marks, version)
+        return marks
 
     async def _record_visit(self, user_id: int, visit: FeedVisit | None) -> FeedVisit:
         """Move the "new since" mark at most once per visit: one small write per 30 minutes."""
@@ -416,6 +466,10 @@ class Posts:
     async def help_request_counts(self) -> list[HelpRequestCounts]:
         """Per neighbourhood: help requests, resolved, with a named helper (counts only)."""
         return await self._db.read("list_help_request_counts", posts_store.list_help_request_counts)
+
+
+def _same_posts(a: FeedPage, b: FeedPage) -> bool:
+    return a.has_more == b.has_more and [i.id for i in a.items] == [i.id for i in b.items]
 
 
 def _category(value: str) -> str:

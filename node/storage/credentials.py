@@ -29,6 +29,18 @@ def get_user_by_session(conn: sqlite3.Connection, token_hash: str, now: int) -> 
     return _user(row) if row else None
 
 
+def get_session_user(
+    conn: sqlite3.Connection, token_hash: str, now: int
+) -> tuple[User, int] | None:
+    """The user of a live session and when the session expires (for callers that cache it)."""
+    row = conn.execute(
+        "SELECT u.*, s.expires_at AS session_expires_at FROM sessions s"
+        " JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+        (token_hash, now),
+    ).fetchone()
+    return (_user(row), row["session_expires_at"]) if row else None
+
+
 def extend_session(conn: sqlite3.Connection, token_hash: str, expires_at: int) -> None:
     conn.execute(
         "UPDATE sessions SET expires_at = ? WHERE token_hash = ?", (expires_at, token_hash)

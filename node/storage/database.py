@@ -105,6 +105,9 @@ class Database:
         self._writer: _ConnectionPool | None = None
         self._readers: _ConnectionPool | None = None
         self.interaction_counts: dict[str, int] = {}
+        # Committed write transactions so far. In-memory caches of read results keep the value
+        # seen before their read and trust an entry only while it is unchanged (ReadCache).
+        self.committed_writes = 0
 
     @classmethod
     async def open(cls, path: Path, busy_timeout_ms: int = 5000, readers: int = 2) -> Database:
@@ -141,6 +144,9 @@ class Database:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            # Counted on the writer thread, right after the commit and before the caller
+            # resumes: whatever follows a write in the program sees the count moved.
+            self.committed_writes += 1
             _log_slow(name, started)
             return result
 
