@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import sqlite3
 import sys
 import tempfile
@@ -49,7 +50,7 @@ from bench.harness import (
     wait_for_http,
     write_figures,
 )
-from node.api.middlewares import SESSION_COOKIE
+from node.api.middlewares import CSRF_COOKIE, SESSION_COOKIE
 from node.bootstrap import init_node
 from node.services.accounts import Accounts
 from node.storage.database import Database
@@ -121,8 +122,10 @@ async def run(args: argparse.Namespace) -> tuple[list[Figure], list[str]]:
         assert response.status == 200 and page.count('class="post-title"') == 20, (
             "the feed did not render 20 posts"
         )
-        feed_args = (str(tokens_file), "/neighbourhood", SESSION_COOKIE)
-        hello_args = (str(tokens_file), "/", SESSION_COOKIE)
+        # Readers send back the CSRF cookie their first page gave them, as browsers do.
+        kept = f"{CSRF_COOKIE}={secrets.token_urlsafe(32)}"
+        feed_args = (str(tokens_file), "/neighbourhood", SESSION_COOKIE, kept)
+        hello_args = (str(tokens_file), "/", SESSION_COOKIE, kept)
         # Warm-up: templates compiled, caches filled, connections made.
         await run_wrk(node_url, 2, script=script, script_args=feed_args)
         await run_wrk(hello_url, 2, script=script, script_args=hello_args)

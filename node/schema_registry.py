@@ -16,14 +16,15 @@ from functools import cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
-from referencing import Registry, Resource
 
 from node.errors import InvalidInput
+
+if TYPE_CHECKING:  # imported when first needed: a refusal to explain (~8 MiB a node saves)
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
 
 
 def schemas_root() -> Traversable:
@@ -63,6 +64,8 @@ class SchemaRegistry:
     @cached_property
     def _references(self) -> Registry:
         """Every schema with an `$id`, so `$ref`s between them resolve without the network."""
+        from referencing import Registry, Resource
+
         resources = []
         for name in self.names:
             schema = self.load(name)
@@ -88,6 +91,9 @@ class SchemaRegistry:
         return self._compiled[name]
 
     def validator(self, name: str) -> Draft202012Validator:
+        """The pure-Python validator, which words a refusal (see the module's docstring)."""
+        from jsonschema import Draft202012Validator
+
         if name not in self._validators:
             schema = self.load(name)
             Draft202012Validator.check_schema(schema)
@@ -101,6 +107,8 @@ class SchemaRegistry:
                 return
         except (ValueError, TypeError):  # not JSON-shaped (e.g. an int key): Python's verdict
             pass
+        from jsonschema.exceptions import best_match
+
         error = best_match(self.validator(name).iter_errors(instance))
         if error is not None:
             field = _field_of(error)

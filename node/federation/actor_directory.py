@@ -165,6 +165,9 @@ class ActorDirectory:
         self._clock = clock
         self._keys: _Recent[str, ActorKey] = _Recent(4096)
         self._actors: _Recent[str, RemoteActor] = _Recent(4096)
+        # Moves whenever an actor is stored anew: a database read that began before may have
+        # returned the old document or key, which must not go into memory after the drop.
+        self._generation = 0
         self._on_ed25519_host = on_ed25519_host
         self._allow_http = allow_http
 
@@ -185,18 +188,21 @@ class ActorDirectory:
 
     def _forget(self, actor_uri: str) -> None:
         """Drop what memory holds of an actor whose document was just stored anew."""
+        self._generation += 1
         self._actors.drop_where(lambda uri, _: uri == actor_uri)
         self._keys.drop_where(lambda _, key: key.owner == actor_uri)
 
     async def actor(self, uri: str) -> RemoteActor:
         if (remembered := self._actors.get(uri)) is not None:
             return remembered
+        generation = self._generation
         stored = await self._db.read(
             "get_remote_actor_by_uri", remote_actors_store.get_remote_actor_by_uri, uri
         )
         if stored is None:
             return await self.fetch_actor(uri)
-        self._actors.put(uri, stored)
+        if generation == self._generation:
+            self._actors.put(uri, stored)
         return stored
 
     async def key(self, key_id: str, refresh: bool = False) -> tuple[ActorKey, bool]:
@@ -204,17 +210,21 @@ class ActorDirectory:
         if not refresh:
             if (remembered := self._keys.get(key_id)) is not None:
                 return remembered, False
+            generation = self._generation
             known = await self._db.read("get_key_by_id", remote_actors_store.get_key_by_id, key_id)
             if known is not None:
                 key = ActorKey(key_id, known[0], _load(known[1]))
-                self._keys.put(key_id, key)
+                if generation == self._generation:
+                    self._keys.put(key_id, key)
                 return key, False
         await self.fetch_actor(key_id)
+        generation = self._generation
         known = await self._db.read("get_key_by_id", remote_actors_store.get_key_by_id, key_id)
         if known is None:
             raise ActorError(f"the actor at {_without_fragment(key_id)} does not list key {key_id}")
         key = ActorKey(key_id, known[0], _load(known[1]))
-        self._keys.put(key_id, key)
+        if generation == self._generation:
+            self._keys.put(key_id, key)
         return key, True
 
     async def webfinger(self, handle: str) -> str:
