@@ -50,17 +50,34 @@ class GroupedWrites(Generic[Item, Result]):
             while self._waiting:
                 batch = self._waiting[: self._max_batch]
                 del self._waiting[: self._max_batch]
-                try:
-                    results = await self._db.write(
-                        self._name, self._interaction, [item for item, _ in batch]
-                    )
-                except Exception as exc:  # the transaction rolled back: nobody's item is in
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():  # its caller may have gone (client disconnected)
-                        future.set_result(result)
+                await self._write(batch)
         finally:
             self._writer = None
+
+    async def _write(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+        try:
+            results = await self._db.write(
+                self._name, self._interaction, [item for item, _ in batch]
+            )
+        except Exception as exc:
+            if len(batch) == 1:
+                _settle(batch[0][1], exception=exc)
+                return
+            # The transaction rolled back, so nobody's item is in. One bad item must not fail
+            # the others: each goes again, in a transaction of its own.
+            for entry in batch:
+                await self._write([entry])
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            _settle(future, result=result)
+
+
+def _settle(
+    future: asyncio.Future, result: object = None, exception: Exception | None = None
+) -> None:
+    if future.done():  # its caller has gone (the client disconnected)
+        return
+    if exception is not None:
+        future.set_exception(exception)
+    else:
+        future.set_result(result)
