@@ -14,7 +14,7 @@ second; the node's inbox processor runs meanwhile, as it always does.
 The floor, in the same run: one Ed25519 verification + one RFC 8785 canonicalisation + one
 schema validation (the node's SchemaRegistry, compiled) of the same activity, in a plain loop.
 
-    .venv/bin/python bench/inbox.py [--activities 15000] [--seconds 8]
+    .venv/bin/python bench/inbox.py [--activities 40000] [--seconds 8]
 """
 
 from __future__ import annotations
@@ -320,7 +320,7 @@ async def run(args: argparse.Namespace) -> tuple[list[Figure], list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--activities", type=int, default=15_000, help="prepared for the run (enough for 1,875/s)"
+        "--activities", type=int, default=40_000, help="prepared for the run (enough for 5,000/s)"
     )
     parser.add_argument("--warmup", type=int, default=2_000)
     parser.add_argument("--seconds", type=int, default=8)

@@ -26,7 +26,7 @@ from bench.harness import BENCH, PYTHON, ROOT, machine, read_figures, require_wr
 
 BENCHMARKS = {
     "feed_load": ([], ["--posts", "20000", "--seconds", "3", "--rounds", "1", "--starts", "2"]),
-    "inbox": ([], ["--activities", "6000", "--warmup", "500", "--seconds", "3"]),
+    "inbox": ([], ["--activities", "12000", "--warmup", "500", "--seconds", "3"]),
     "fanout": ([], ["--sizes", "16,100,1000"]),
     "survey_results": ([], ["--answers", "10000", "--households", "12000", "--residents", "15000"]),
     "soak": (
