@@ -15,12 +15,12 @@ from node.models import ApiToken, JoinRequest, Role, User, UserStatus
 from node.rate_limits import SlidingWindowLimiter
 from node.services import invitation_codes
 from node.services.passwords import hash_password, password_problem, verify_password
-from node.services.read_cache import ReadCache
 from node.storage import credentials as credentials_store
 from node.storage import households as households_store
 from node.storage import neighbourhoods as neighbourhoods_store
 from node.storage import users as users_store
 from node.storage.database import Database
+from node.storage.read_cache import ReadCache, until_any_write
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 DAY = 86_400
@@ -83,7 +83,7 @@ class Accounts:
         # Session hash -> (user, expiry): every page asks, few sessions change. Any write
         # (sign-out, suspension, role or neighbourhood change) makes the next request read
         # the database again, so a revoked session is refused at once.
-        self._sessions: ReadCache[str, tuple[User, int]] = ReadCache(db)
+        self._sessions: ReadCache[str, tuple[User, int]] = until_any_write(db)
 
     def _now(self) -> int:
         return int(self._clock())

@@ -20,12 +20,12 @@ from node.federation.runtime import Federation
 from node.models import User
 from node.models.federation import Announcement, CityMessage
 from node.services.city_broadcast import CityBroadcast, RemoteNeighbourhood, ResidentView, Targets
-from node.services.read_cache import ReadCache
 from node.services.rich_text import render_markdown
 from node.storage import activities as activities_store
 from node.storage import announcements as announcements_store
 from node.storage import city_messages as city_messages_store
 from node.storage.database import Database
+from node.storage.read_cache import ReadCache, until_any_write
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Announcements:
         self._broadcast = broadcast
         self._clock = clock
         # What the city says to each neighbourhood: on every first page of its feed.
-        self._live: ReadCache[int, list[CityMessage]] = ReadCache(db)
+        self._live: ReadCache[int, list[CityMessage]] = until_any_write(db)
 
     def _check(self, draft: AnnouncementDraft) -> AnnouncementDraft:
         problems: dict[str, str] = {}

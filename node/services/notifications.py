@@ -12,9 +12,9 @@ from node.models import User
 from node.models.community import EmailMode, Notification
 from node.services.mailer import Mailer
 from node.services.notification_emails import EmailComposer
-from node.services.read_cache import ReadCache
 from node.storage import notifications as store
 from node.storage.database import Database
+from node.storage.read_cache import ReadCache, until_any_write
 
 
 class Notifications:
@@ -32,7 +32,7 @@ class Notifications:
         self._config = config
         self._clock = clock
         # Unread counts by user: every resident page shows one; they change only with a write.
-        self._unread: ReadCache[int, int] = ReadCache(db)
+        self._unread: ReadCache[int, int] = until_any_write(db)
         composer = EmailComposer(
             node_name=config.node.name,
             base_url=config.base_url,

@@ -42,7 +42,6 @@ from node.services.post_drafts import PostDraft, check_draft, local_input_value
 from node.services.post_interactions import PostInteractions
 from node.services.post_search import fts_expression
 from node.services.post_visibility import neighbourhood_of
-from node.services.read_cache import ReadCache
 from node.storage import comments as comments_store
 from node.storage import events as events_store
 from node.storage import neighbourhoods as neighbourhoods_store
@@ -51,6 +50,7 @@ from node.storage import post_search as search_store
 from node.storage import posts as posts_store
 from node.storage import reactions as reactions_store
 from node.storage.database import Database
+from node.storage.read_cache import ReadCache, until_any_write
 
 PAGE_SIZE = 20
 VISIT_GAP = 30 * 60  # a feed load within this time of the last one is the same visit
@@ -85,7 +85,7 @@ class Posts:
         # Per reader and category: their visit, their reactions on the cached first page, and
         # their neighbourhood's name and size. Kept until any write (ReadCache), so a reload
         # of an unchanged feed needs no database at all.
-        self._marks: ReadCache[tuple[int, str | None], _ReaderMarks] = ReadCache(db)
+        self._marks: ReadCache[tuple[int, str | None], _ReaderMarks] = until_any_write(db)
         self.photos = PhotoFiles(config.uploads_dir, config.uploads.max_photo_mb)
         self.interactions = PostInteractions(db, clock, self.invalidate_neighbourhood)
         self.events = ResidentEvents(db, config, clock)
