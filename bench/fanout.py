@@ -47,12 +47,13 @@ from bench.harness import (
     Figure,
     RssSampler,
     ServerProcess,
+    benchmark_parser,
     free_port,
     load,
     machine,
     mib,
+    run_benchmark,
     wait_for_http,
-    write_figures,
 )
 from node.api.app_keys import ACCOUNTS, FEDERATION, REGISTER, SURVEYS
 from node.app import create_app
@@ -380,11 +381,9 @@ async def run(args: argparse.Namespace) -> tuple[list[Figure], list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = benchmark_parser(__doc__, "work here and keep it")
     parser.add_argument("--sizes", default="16,100,1000,10000")
     parser.add_argument("--timeout", type=int, default=300, help="seconds allowed for one N")
-    parser.add_argument("--keep", type=Path, help="work here and keep it")
-    parser.add_argument("--json", type=Path, help="also write the figures here (run_all.py)")
     # The city process (started by the run, once per N):
     parser.add_argument("--city-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
@@ -397,8 +396,7 @@ def main() -> None:
     if args.city_process:
         print(json.dumps(asyncio.run(city_process(args))))
         return
-    figures, notes = asyncio.run(run(args))
-    write_figures(args.json, figures, notes)
+    run_benchmark(run, args)
 
 
 if __name__ == "__main__":

@@ -28,11 +28,11 @@ from html import escape
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.hello_world import hello_app
 from node.api.app_keys import ACCOUNTS, POSTS
 from node.api.middlewares import SESSION_COOKIE
 from node.app import create_app
@@ -245,12 +245,7 @@ async def run(posts: int, requests: int, keep: Path | None) -> None:
     populate(config.database_path, posts)
     print(f"populated {posts:,} posts (+40,000 adjacent) in {time.perf_counter() - started:.1f} s")
 
-    async def hello(request: web.Request) -> web.Response:
-        return web.Response(text="Hello, world")
-
-    hello_app = web.Application()
-    hello_app.router.add_get("/", hello)
-    hello_server = TestServer(hello_app)
+    hello_server = TestServer(hello_app())
     server = TestServer(create_app(config))
     await hello_server.start_server()
     await server.start_server()

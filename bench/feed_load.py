@@ -37,6 +37,7 @@ from bench.harness import (
     Figure,
     RssSampler,
     ServerProcess,
+    benchmark_parser,
     free_port,
     hello_process,
     load,
@@ -46,9 +47,9 @@ from bench.harness import (
     ms,
     node_process,
     require_wrk,
+    run_benchmark,
     run_wrk,
     wait_for_http,
-    write_figures,
 )
 from node.api.middlewares import CSRF_COOKIE, SESSION_COOKIE
 from node.bootstrap import init_node
@@ -231,16 +232,13 @@ async def run(args: argparse.Namespace) -> tuple[list[Figure], list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = benchmark_parser(__doc__, "build the node here and keep it")
     parser.add_argument("--posts", type=int, default=150_000)
     parser.add_argument("--seconds", type=int, default=8, help="length of one wrk run")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--starts", type=int, default=5, help="cold starts timed")
-    parser.add_argument("--keep", type=Path, help="build the node here and keep it")
-    parser.add_argument("--json", type=Path, help="also write the figures here (run_all.py)")
     args = parser.parse_args()
-    figures, notes = asyncio.run(run(args))
-    write_figures(args.json, figures, notes)
+    run_benchmark(run, args)
 
 
 if __name__ == "__main__":

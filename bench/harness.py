@@ -7,6 +7,7 @@ Nothing here is product code: it starts and measures the node the way an operato
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -20,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,22 @@ def write_figures(path: Path | None, figures: Sequence[Figure], notes: Sequence[
         path.write_text(
             json.dumps({"figures": [asdict(f) for f in figures], "notes": list(notes)}, indent=1)
         )
+
+
+def benchmark_parser(doc: str, keep_help: str) -> argparse.ArgumentParser:
+    """The options every benchmark has: `--keep DIR` and `--json FILE` (for run_all.py)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--keep", type=Path, help=keep_help)
+    parser.add_argument("--json", type=Path, help="also write the figures here (run_all.py)")
+    return parser
+
+
+def run_benchmark(
+    run: Callable[[argparse.Namespace], Awaitable[tuple[list[Figure], list[str]]]],
+    args: argparse.Namespace,
+) -> None:
+    figures, notes = asyncio.run(run(args))
+    write_figures(args.json, figures, notes)
 
 
 def read_figures(path: Path) -> tuple[list[Figure], list[str]]:

@@ -16,6 +16,14 @@ async def hello(request: web.Request) -> web.Response:
     return web.Response(text="Hello, world")
 
 
+def hello_app() -> web.Application:
+    """The baseline application, also served in-process by bench/feed.py and survey_results.py."""
+    app = web.Application()
+    app.router.add_get("/", hello)
+    app.router.add_get("/healthz", hello)
+    return app
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True)
@@ -24,9 +32,7 @@ def main() -> None:
     if not args.no_access_log:
         # What node/__main__.py does before web.run_app (the node's default level is INFO).
         logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = web.Application()
-    app.router.add_get("/", hello)
-    app.router.add_get("/healthz", hello)
+    app = hello_app()
     access_log = None if args.no_access_log else logging.getLogger("aiohttp.access")
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=access_log)
 

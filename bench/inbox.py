@@ -38,6 +38,7 @@ from bench.harness import (
     BENCH,
     Figure,
     RssSampler,
+    benchmark_parser,
     free_port,
     load,
     machine,
@@ -45,9 +46,9 @@ from bench.harness import (
     ms,
     node_process,
     require_wrk,
+    run_benchmark,
     run_wrk,
     wait_for_http,
-    write_figures,
 )
 from node.api.app_keys import FEDERATION, PEERING, REGISTER
 from node.app import create_app
@@ -318,17 +319,14 @@ async def run(args: argparse.Namespace) -> tuple[list[Figure], list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = benchmark_parser(__doc__, "build the nodes here and keep them")
     parser.add_argument(
         "--activities", type=int, default=40_000, help="prepared for the run (enough for 5,000/s)"
     )
     parser.add_argument("--warmup", type=int, default=2_000)
     parser.add_argument("--seconds", type=int, default=8)
-    parser.add_argument("--keep", type=Path, help="build the nodes here and keep them")
-    parser.add_argument("--json", type=Path, help="also write the figures here (run_all.py)")
     args = parser.parse_args()
-    figures, notes = asyncio.run(run(args))
-    write_figures(args.json, figures, notes)
+    run_benchmark(run, args)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ from bench.harness import (
     Figure,
     RssSampler,
     ServerProcess,
+    benchmark_parser,
     free_port,
     load,
     machine,
@@ -73,8 +74,8 @@ from bench.harness import (
     ms,
     node_process,
     percentile,
+    run_benchmark,
     wait_for_http,
-    write_figures,
 )
 from bench.inbox import settle, start
 from node.api.app_keys import ACCOUNTS, PEERING
@@ -834,7 +835,7 @@ def minute_table(traffic, rows, samplers, began, row_s, seconds) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = benchmark_parser(__doc__, "build the nodes here and keep them (with requests.csv)")
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--posts", type=int, default=20_000, help="in the followed neighbourhood")
     parser.add_argument("--readers", type=int, default=20, help="concurrent feed readers")
@@ -845,13 +846,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=60, help="seconds before the RSS base")
     parser.add_argument("--row-seconds", type=float, default=60, help="one table row per")
     parser.add_argument("--drain", type=float, default=150, help="seconds allowed to settle")
-    parser.add_argument(
-        "--keep", type=Path, help="build the nodes here and keep them (with requests.csv)"
-    )
-    parser.add_argument("--json", type=Path, help="also write the figures here (run_all.py)")
     args = parser.parse_args()
-    figures, notes = asyncio.run(run(args))
-    write_figures(args.json, figures, notes)
+    run_benchmark(run, args)
 
 
 if __name__ == "__main__":

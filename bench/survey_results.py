@@ -16,7 +16,6 @@ aiohttp hello-world served the same way in the same run; and the CSV and JSON ex
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import sqlite3
 import sys
@@ -25,12 +24,21 @@ import time
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import Figure, load, machine, median, ms, percentile, write_figures
+from bench.harness import (
+    Figure,
+    benchmark_parser,
+    load,
+    machine,
+    median,
+    ms,
+    percentile,
+    run_benchmark,
+)
+from bench.hello_world import hello_app
 from node.api.app_keys import ACCOUNTS, REPORTING, SURVEYS
 from node.api.middlewares import SESSION_COOKIE
 from node.app import create_app
@@ -166,12 +174,7 @@ async def run(args: argparse.Namespace) -> tuple[list[Figure], list[str]]:
     )
     config = load_config(config.data_dir, env=CITY_ENV)
 
-    async def hello(request: web.Request) -> web.Response:
-        return web.Response(text="Hello, world")
-
-    hello_app = web.Application()
-    hello_app.router.add_get("/", hello)
-    hello_server = TestServer(hello_app)
+    hello_server = TestServer(hello_app())
     server = TestServer(create_app(config))
     await hello_server.start_server()
     await server.start_server()
@@ -259,16 +262,13 @@ async def run(args: argparse.Namespace) -> tuple[list[Figure], list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = benchmark_parser(__doc__, "build the node here and keep it")
     parser.add_argument("--answers", type=int, default=100_000)
     parser.add_argument("--households", type=int, default=120_000)
     parser.add_argument("--residents", type=int, default=150_000)
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--keep", type=Path, help="build the node here and keep it")
-    parser.add_argument("--json", type=Path, help="also write the figures here (run_all.py)")
     args = parser.parse_args()
-    figures, notes = asyncio.run(run(args))
-    write_figures(args.json, figures, notes)
+    run_benchmark(run, args)
 
 
 if __name__ == "__main__":
