@@ -104,10 +104,40 @@ class Outbox:
         now: float,
     ) -> int:
         """Store the activity and one delivery per distinct inbox; return the delivery count."""
+        activity_id = self._store(conn, activity, public, now)
+        destinations = sorted({(inbox, urlsplit(inbox).netloc) for inbox in inboxes})
+        return activities_store.put_deliveries(conn, activity_id, destinations, int(now))
+
+    def enqueue_to_followers(
+        self,
+        conn: sqlite3.Connection,
+        activity: dict[str, Any],
+        actor: LocalActor,
+        *,
+        targets_of: str | None,
+        public: bool,
+        now: float,
+    ) -> int:
+        """Store the activity and queue it, in SQL, for the followers of `actor` that are
+        targets of the city object `targets_of` (and, when `public`, every follower that is
+        not a neighbourhood); return the delivery count. For a fan-out to thousands of
+        followers: the queue's memory stays flat in their number (bench/fanout.py)."""
+        activity_id = self._store(conn, activity, public, now)
+        return activities_store.put_deliveries_to_followers(
+            conn,
+            activity_id,
+            actor.key,
+            targets_of=targets_of,
+            public=public,
+            now=int(now),
+        )
+
+    @staticmethod
+    def _store(conn: sqlite3.Connection, activity: dict[str, Any], public: bool, now: float) -> int:
         obj = activity.get("object")
         object_uri = obj.get("id") if isinstance(obj, dict) else obj
         document = json.dumps(activity, ensure_ascii=False, separators=(",", ":"))
-        activity_id = activities_store.put_activity(
+        return activities_store.put_activity(
             conn,
             activity["id"],
             activity["type"],
@@ -117,9 +147,6 @@ class Outbox:
             public,
             int(now),
         )
-        destinations = sorted({(inbox, urlsplit(inbox).netloc) for inbox in inboxes})
-        count = activities_store.put_deliveries(conn, activity_id, destinations, int(now))
-        return count
 
     def wake(self) -> None:
         """Tell the delivery worker there is work (after the enqueueing transaction commits)."""

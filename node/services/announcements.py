@@ -92,7 +92,7 @@ class Announcements:
             everywhere=draft.all_neighbourhoods,
         )
 
-        def store(conn, stored_targets: list[str]) -> int:
+        def store(conn) -> int:
             return announcements_store.put_announcement(
                 conn,
                 object_uri=object_uri,
@@ -103,7 +103,6 @@ class Announcements:
                 pinned=draft.pinned,
                 expires_at=draft.expires_at,
                 all_neighbourhoods=draft.all_neighbourhoods,
-                targets=stored_targets,
                 created_by=author.id,
                 now=int(now),
             )

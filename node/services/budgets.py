@@ -251,7 +251,7 @@ class Budgets:
             withdrawn_at=None,
         )
 
-        def store(conn, _targets: list[str]) -> int:
+        def store(conn) -> int:
             return budgets_store.put_budget(
                 conn,
                 object_uri=budget.object_uri,

@@ -31,7 +31,7 @@ from node.storage import neighbourhoods as neighbourhoods_store
 from node.storage import peers as peers_store
 from node.storage.database import Database
 
-LOCAL = "local:"
+LOCAL = city_reports_store.LOCAL_TARGET
 
 
 @dataclass(frozen=True)
@@ -131,22 +131,8 @@ class CityBroadcast:
         """Neighbourhoods of other nodes that follow the city (accepted): possible targets."""
         return _neighbourhoods_among(await self._city_followers())
 
-    @staticmethod
-    def _inboxes(
-        followers: list[FollowWithActor], remote_targets: list[str], public: bool
-    ) -> set[str]:
-        """Where to deliver: the targeted neighbourhoods' inboxes, and, for a public object,
-        every other follower's (Mastodon users)."""
-        targets = set(remote_targets)
-        return {
-            f.actor.delivery_inbox
-            for f in followers
-            if f.actor is not None
-            and (f.actor.uri in targets or (public and f.actor.type != "Group"))
-        }
-
     def _addressing(
-        self, remote_targets: list[str], public: bool, every_follower: bool = False
+        self, named: list[str], public: bool, every_follower: bool = False
     ) -> dict[str, Any]:
         """Chosen neighbourhoods are named one by one. Every neighbourhood that follows the
         city is addressed as the city's followers collection instead: naming them all would
@@ -154,31 +140,26 @@ class CityBroadcast:
         at about 6,000 of them (bench/fanout.py). Receivers read the collection as "every
         neighbourhood of ours that follows the city" (processing)."""
         city = self.city()
-        if every_follower and remote_targets:
+        if every_follower:
             return {
                 "to": [city.followers] + ([AS_PUBLIC] if public else []),
                 "cc": [],
                 "audience": None,
             }
         return {
-            "to": list(remote_targets) + ([AS_PUBLIC] if public else []),
+            "to": list(named) + ([AS_PUBLIC] if public else []),
             "cc": [city.followers],
-            "audience": list(remote_targets) or None,
+            "audience": list(named) or None,
         }
-
-    @staticmethod
-    def _is_every_follower(followers: list[FollowWithActor], remote_targets: list[str]) -> bool:
-        following = {r.uri for r in _neighbourhoods_among(followers)}
-        return bool(remote_targets) and following == set(remote_targets)
 
     def _address(
         self,
         obj: dict[str, Any],
-        remote_targets: list[str],
+        named: list[str],
         public: bool,
         every_follower: bool = False,
     ) -> dict:
-        addressing = self._addressing(remote_targets, public, every_follower)
+        addressing = self._addressing(named, public, every_follower)
         addressed = {**obj, "attributedTo": self.city().uri, "to": addressing["to"]}
         if addressing["cc"]:
             addressed["cc"] = addressing["cc"]
@@ -195,43 +176,53 @@ class CityBroadcast:
         targets: Targets,
         view: ResidentView,
         public: bool,
-        store: Callable[[Any, list[str]], int],
+        store: Callable[[Any], int],
         public_copy: dict[str, Any] | None = None,
     ) -> int:
         """Publish `obj` (which has its `id` from `new_object_uri()`) to `targets`.
 
-        `store(conn, targets)` records the feature's own row in the same transaction and
-        returns its id. Raises InvalidInput (field "targets") for an unknown target."""
+        `store(conn)` records the feature's own row in the same transaction, after the
+        object's targets (`city_object_targets`), and returns its id. Raises InvalidInput
+        (field "targets") for an unknown target.
+
+        Followers are never listed here: which neighbourhoods "every neighbourhood" means,
+        and which inboxes get the activity, are chosen in SQL when it is queued, so
+        publishing to 10,000 neighbourhoods costs no more memory than to 16."""
         city = self.city()
         if targets.empty:
             raise InvalidInput(
                 {"targets": N_("Choose at least one neighbourhood, or all of them.")}
             )
         now = self._clock()
-        followers = await self._city_followers()
-        remote = {r.uri for r in _neighbourhoods_among(followers)}
-        unknown = [uri for uri in targets.remote if uri not in remote]
+        named = list(dict.fromkeys(targets.remote))
+
+        def check(conn) -> tuple[list[str], int]:
+            return (
+                peers_store.not_follower_groups(conn, city.key, named),
+                peers_store.count_follower_groups(conn, city.key),
+            )
+
+        unknown, following = await self._db.read("city_targets", check)
         if unknown:
             raise InvalidInput(
                 {"targets": (N_("%(target)s does not follow the city."), {"target": unknown[0]})}
             )
-        remote_targets = sorted(remote) if targets.everywhere else list(targets.remote)
-        every_follower = self._is_every_follower(followers, remote_targets)
+        every_follower = following > 0 and (targets.everywhere or len(named) == following)
         document = self._address(
             {**obj, "published": obj.get("published") or iso_now(now)},
-            remote_targets,
+            named,
             public,
             every_follower,
         )
         activity = None
-        if remote_targets or public:
+        if every_follower or named or public:
             activity = self._federation.outbox.prepare(
                 city,
                 "Create",
                 document,
                 now,
                 source=source,
-                **self._addressing(remote_targets, public, every_follower),
+                **self._addressing(named, public, every_follower),
             )
         copy_document = copy_activity = None
         if public_copy is not None:
@@ -241,14 +232,15 @@ class CityBroadcast:
             copy_activity = self._federation.outbox.prepare(
                 city, "Create", copy_document, now, source=source, **self._addressing([], True)
             )
-        inboxes = self._inboxes(followers, remote_targets, public)
-        public_inboxes = self._inboxes(followers, [], True)
 
         def write(conn) -> int:
             local_ids = self._local_ids(conn, targets)
-            stored_targets = [f"{LOCAL}{n}" for n in local_ids] + remote_targets
-            feature_id = store(conn, stored_targets)
-            city_reports_store.put_city_object_targets(conn, document["id"], stored_targets)
+            city_reports_store.put_city_object_targets(
+                conn, document["id"], [f"{LOCAL}{n}" for n in local_ids] + named
+            )
+            if targets.everywhere:
+                city_reports_store.put_follower_groups_as_targets(conn, document["id"], city.key)
+            feature_id = store(conn)
             self._deliver_locally(conn, document, kind, view, local_ids, now)
             activities_store.put_federated_object(
                 conn,
@@ -260,7 +252,9 @@ class CityBroadcast:
                 public,
             )
             if activity is not None:
-                self._federation.outbox.enqueue(conn, activity, inboxes, public, now)
+                self._federation.outbox.enqueue_to_followers(
+                    conn, activity, city, targets_of=document["id"], public=public, now=now
+                )
             if copy_activity is not None and copy_document is not None:
                 activities_store.put_federated_object(
                     conn,
@@ -271,7 +265,9 @@ class CityBroadcast:
                     json.dumps(copy_document, ensure_ascii=False),
                     True,
                 )
-                self._federation.outbox.enqueue(conn, copy_activity, public_inboxes, True, now)
+                self._federation.outbox.enqueue_to_followers(
+                    conn, copy_activity, city, targets_of=None, public=True, now=now
+                )
             return feature_id
 
         feature_id = await self._db.write(f"publish_{source}", write)
@@ -315,6 +311,22 @@ class CityBroadcast:
             now=int(now),
         )
 
+    async def _where_it_went(self, object_uri: str) -> tuple[list[int], list[str], bool]:
+        """The local neighbourhoods an object went to, the remote ones to name (none when it
+        went to every neighbourhood following the city: that is its followers collection),
+        and whether that is the case."""
+        city = self.city()
+
+        def read(conn):
+            local = city_reports_store.list_city_object_targets(conn, object_uri, only="local")
+            if city_reports_store.targets_every_follower_group(conn, object_uri, city.key):
+                return local, [], True
+            remote = city_reports_store.list_city_object_targets(conn, object_uri, only="remote")
+            return local, remote, False
+
+        local, named, every_follower = await self._db.read("city_object_targets", read)
+        return [int(t[len(LOCAL) :]) for t in local], named, every_follower
+
     async def update(
         self,
         *,
@@ -327,33 +339,22 @@ class CityBroadcast:
         """Send the changed object to where it went (`Update`), and change it locally."""
         city = self.city()
         now = self._clock()
-
-        def read(conn):
-            return (
-                city_reports_store.list_city_object_targets(conn, obj["id"]),
-                activities_store.get_federated_object(conn, obj["id"]),
-            )
-
-        stored_targets, published = await self._db.read("city_object_targets", read)
-        public = bool(published and published[2])
-        remote_targets = [t for t in stored_targets if not t.startswith(LOCAL)]
-        local_ids = [int(t[len(LOCAL) :]) for t in stored_targets if t.startswith(LOCAL)]
-        followers = await self._city_followers()
-        every_follower = self._is_every_follower(followers, remote_targets)
-        document = self._address(
-            {**obj, "updated": iso_now(now)}, remote_targets, public, every_follower
+        local_ids, named, every_follower = await self._where_it_went(obj["id"])
+        published = await self._db.read(
+            "federated_object", activities_store.get_federated_object, obj["id"]
         )
+        public = bool(published and published[2])
+        document = self._address({**obj, "updated": iso_now(now)}, named, public, every_follower)
         activity = None
-        if remote_targets or public:
+        if every_follower or named or public:
             activity = self._federation.outbox.prepare(
                 city,
                 "Update",
                 document,
                 now,
                 source=source,
-                **self._addressing(remote_targets, public, every_follower),
+                **self._addressing(named, public, every_follower),
             )
-        inboxes = self._inboxes(followers, remote_targets, public)
 
         def write(conn) -> None:
             store(conn)
@@ -368,7 +369,9 @@ class CityBroadcast:
                 public,
             )
             if activity is not None:
-                self._federation.outbox.enqueue(conn, activity, inboxes, public, now)
+                self._federation.outbox.enqueue_to_followers(
+                    conn, activity, city, targets_of=obj["id"], public=public, now=now
+                )
 
         await self._db.write(f"update_{source}", write)
         self._federation.outbox.wake()
@@ -385,13 +388,7 @@ class CityBroadcast:
         with it (a survey's public Note)."""
         city = self.city()
         now = self._clock()
-        stored_targets = await self._db.read(
-            "city_object_targets", city_reports_store.list_city_object_targets, object_uri
-        )
-        remote_targets = [t for t in stored_targets if not t.startswith(LOCAL)]
-        followers = await self._city_followers()
-        inboxes = self._inboxes(followers, remote_targets, public=True)
-        named = [] if self._is_every_follower(followers, remote_targets) else remote_targets
+        _, named, _ = await self._where_it_went(object_uri)
         deletes = [
             self._federation.outbox.prepare(
                 city,
@@ -411,7 +408,9 @@ class CityBroadcast:
                 city_messages_store.withdraw_city_message(conn, uri, city.uri, int(now))
                 activities_store.mark_federated_object_deleted(conn, uri, int(now))
             for delete in deletes:
-                self._federation.outbox.enqueue(conn, delete, inboxes, True, now)
+                self._federation.outbox.enqueue_to_followers(
+                    conn, delete, city, targets_of=object_uri, public=True, now=now
+                )
 
         await self._db.write(f"withdraw_{source}", write)
         self._federation.outbox.wake()

@@ -254,7 +254,7 @@ class CityEvents:
             event["endTime"] = iso_now(end)
         now = int(self._clock())
 
-        def store_event(conn, targets: list[str]) -> int:
+        def store_event(conn) -> int:
             return store.put_city_event(
                 conn,
                 object_uri=object_uri,

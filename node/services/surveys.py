@@ -276,7 +276,7 @@ class Surveys:
         }
         now = int(self._clock())
 
-        def store(conn, stored_targets: list[str]) -> int:
+        def store(conn) -> int:
             return surveys_store.put_survey(
                 conn,
                 object_uri=object_uri,

@@ -287,7 +287,7 @@ class VolunteerCalls:
         if draft.needed is not None:
             obj[NEEDED] = draft.needed
 
-        def record(conn, _targets: list[str]) -> int:
+        def record(conn) -> int:
             return store.put_volunteer_call(
                 conn,
                 object_uri=uri,

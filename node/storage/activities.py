@@ -3,6 +3,7 @@ queue (one row per activity and destination inbox)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 
@@ -91,13 +92,41 @@ def put_deliveries(
     return cur.rowcount
 
 
+def put_deliveries_to_followers(
+    conn: sqlite3.Connection,
+    activity_id: int,
+    local_actor: str,
+    *,
+    targets_of: str | None,
+    public: bool,
+    now: int,
+) -> int:
+    """Queue the activity for the accepted followers of `local_actor` that are among the
+    targets of the city object `targets_of`, and, when `public`, for every follower that is
+    not a neighbourhood (a Mastodon account): one delivery per distinct inbox, a server's
+    shared inbox when it has one. Chosen in SQL, so no follower becomes a Python object."""
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO deliveries (activity_id, inbox, host, next_attempt_at, created_at)"
+        " SELECT ?, inbox, url_host(inbox), ?, ? FROM ("
+        "  SELECT DISTINCT coalesce(nullif(a.shared_inbox, ''), a.inbox) AS inbox"
+        "  FROM follows f JOIN remote_actors a ON a.uri = f.remote_actor"
+        "  WHERE f.direction = 'inbound' AND f.state = 'accepted' AND f.local_actor = ?"
+        "  AND (f.remote_actor IN"
+        "    (SELECT target FROM city_object_targets WHERE object_uri = ?)"
+        "   OR (? AND a.type != 'Group'))"
+        "  ORDER BY inbox)",
+        (activity_id, now, now, local_actor, targets_of, int(public)),
+    )
+    return cur.rowcount
+
+
 def list_due_deliveries(conn: sqlite3.Connection, now: int, limit: int) -> list[DueDelivery]:
     """Deliveries that may go now, oldest first. Each inbox gets its activities in the order
     they were queued: one waits while an older one to the same inbox waits for its retry."""
     rows = conn.execute(
         "WITH waiting AS (SELECT inbox, min(id) AS first FROM deliveries"
         "  WHERE state = 'pending' AND next_attempt_at > ? GROUP BY inbox)"
-        " SELECT d.id, d.inbox, d.host, d.attempts, d.created_at, a.uri, a.actor, a.document"
+        " SELECT d.id, d.inbox, d.host, d.attempts, d.created_at, d.activity_id, a.uri, a.actor"
         # The pending index, or SQLite walks every delivery ever made in id order.
         " FROM deliveries d INDEXED BY deliveries_due JOIN activities a ON a.id = d.activity_id"
         " LEFT JOIN waiting w ON w.inbox = d.inbox"
@@ -106,6 +135,15 @@ def list_due_deliveries(conn: sqlite3.Connection, now: int, limit: int) -> list[
         " ORDER BY d.id LIMIT ?",
         (now, now, limit),
     ).fetchall()
+    # Each activity's bytes are read once and shared by its deliveries: a fan-out's batch of
+    # 500 rows would otherwise hold 500 copies of the same document.
+    bodies = {
+        row[0]: row[1].encode()
+        for row in conn.execute(
+            "SELECT id, document FROM activities WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted({row["activity_id"] for row in rows})),),
+        )
+    }
     return [
         DueDelivery(
             id=row["id"],
@@ -115,7 +153,7 @@ def list_due_deliveries(conn: sqlite3.Connection, now: int, limit: int) -> list[
             created_at=row["created_at"],
             activity_uri=row["uri"],
             actor=row["actor"],
-            body=row["document"].encode(),
+            body=bodies[row["activity_id"]],
         )
         for row in rows
     ]

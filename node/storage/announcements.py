@@ -18,7 +18,6 @@ def put_announcement(
     pinned: bool,
     expires_at: int | None,
     all_neighbourhoods: bool,
-    targets: list[str],
     created_by: int | None,
     now: int,
 ) -> int:
@@ -40,9 +39,11 @@ def put_announcement(
         ),
     )
     announcement_id = cur.lastrowid
-    conn.executemany(
-        "INSERT INTO announcement_targets (announcement_id, target) VALUES (?, ?)",
-        [(announcement_id, t) for t in targets],
+    # Its targets are the city object's, recorded just before by the publishing transaction.
+    conn.execute(
+        "INSERT INTO announcement_targets (announcement_id, target)"
+        " SELECT ?, target FROM city_object_targets WHERE object_uri = ?",
+        (announcement_id, object_uri),
     )
     return announcement_id  # type: ignore[return-value]
 

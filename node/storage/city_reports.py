@@ -6,6 +6,11 @@ import json
 import sqlite3
 
 from node.models.city import CityReport, ReportState
+from node.storage.peers import FOLLOWER_GROUPS_SQL, count_follower_groups
+
+# How a local neighbourhood is written among a city object's targets ("local:<id>"); a remote
+# one is its actor URI.
+LOCAL_TARGET = "local:"
 
 
 def put_city_report(
@@ -128,9 +133,44 @@ def put_city_object_targets(conn: sqlite3.Connection, object_uri: str, targets: 
     )
 
 
-def list_city_object_targets(conn: sqlite3.Connection, object_uri: str) -> list[str]:
+def put_follower_groups_as_targets(
+    conn: sqlite3.Connection, object_uri: str, local_actor: str
+) -> None:
+    """Target every neighbourhood following `local_actor` now ("every neighbourhood")."""
+    conn.execute(
+        "INSERT OR IGNORE INTO city_object_targets (object_uri, target)"
+        f" SELECT ?, remote_actor FROM ({FOLLOWER_GROUPS_SQL})",
+        (object_uri, local_actor),
+    )
+
+
+def list_city_object_targets(
+    conn: sqlite3.Connection, object_uri: str, only: str | None = None
+) -> list[str]:
+    """Where the object went; `only="local"` or `"remote"` for one kind of target."""
+    condition = {
+        None: "",
+        "local": f" AND target LIKE '{LOCAL_TARGET}%'",
+        "remote": f" AND target NOT LIKE '{LOCAL_TARGET}%'",
+    }[only]
     rows = conn.execute(
-        "SELECT target FROM city_object_targets WHERE object_uri = ? ORDER BY target",
+        f"SELECT target FROM city_object_targets WHERE object_uri = ?{condition} ORDER BY target",
         (object_uri,),
     ).fetchall()
     return [row[0] for row in rows]
+
+
+def targets_every_follower_group(
+    conn: sqlite3.Connection, object_uri: str, local_actor: str
+) -> bool:
+    """True when the object's remote targets are exactly the neighbourhoods following
+    `local_actor` now (and there is at least one)."""
+    targeted, following_targeted = conn.execute(
+        "SELECT count(*), count(g.remote_actor) FROM city_object_targets t"
+        f" LEFT JOIN ({FOLLOWER_GROUPS_SQL}) g ON g.remote_actor = t.target"
+        f" WHERE t.object_uri = ? AND t.target NOT LIKE '{LOCAL_TARGET}%'",
+        (local_actor, object_uri),
+    ).fetchone()
+    return targeted > 0 and targeted == following_targeted == count_follower_groups(
+        conn, local_actor
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from node.models.federation import Follow, FollowWithActor, PeerHost
@@ -144,6 +145,31 @@ def list_follows(
             actor = _actor({**dict(row), "uri": row["a_uri"]})  # type: ignore[arg-type]
         result.append(FollowWithActor(_follow(row), actor))
     return result
+
+
+# The neighbourhoods (`Group`s) of other nodes that follow a local actor: where a city object
+# "to every neighbourhood" goes. A subquery, so that targets and deliveries are chosen in SQL
+# and a city with 10,000 followers never holds them in memory to publish.
+FOLLOWER_GROUPS_SQL = (
+    "SELECT f.remote_actor FROM follows f JOIN remote_actors a ON a.uri = f.remote_actor"
+    " WHERE f.direction = 'inbound' AND f.state = 'accepted' AND f.local_actor = ?"
+    " AND a.type = 'Group'"
+)
+
+
+def count_follower_groups(conn: sqlite3.Connection, local_actor: str) -> int:
+    return conn.execute(f"SELECT count(*) FROM ({FOLLOWER_GROUPS_SQL})", (local_actor,)).fetchone()[
+        0
+    ]
+
+
+def not_follower_groups(conn: sqlite3.Connection, local_actor: str, uris: list[str]) -> list[str]:
+    """The `uris` that are not neighbourhoods following `local_actor`, in the order given."""
+    rows = conn.execute(
+        f"SELECT value FROM json_each(?) WHERE value NOT IN ({FOLLOWER_GROUPS_SQL}) ORDER BY key",
+        (json.dumps(uris), local_actor),
+    )
+    return [row[0] for row in rows]
 
 
 def count_follows(conn: sqlite3.Connection, direction: str, state: str, local_actor: str) -> int:
