@@ -62,3 +62,4 @@ TRACE_CONFIGS = web.AppKey("trace_configs", list)
 USER_KEY = web.RequestKey("user", User | None)  # type: ignore[arg-type]
 TRANSLATOR_KEY = web.RequestKey("translator", Translator)
 CSRF_KEY = web.RequestKey("csrf", str)
+COOKIES_KEY = web.RequestKey("cookies", dict)  # node.api.cookies: parsed once per request

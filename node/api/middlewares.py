@@ -23,6 +23,7 @@ from node.api.app_keys import (
     TRANSLATOR_KEY,
     USER_KEY,
 )
+from node.api.cookies import request_cookie
 from node.api.problems import problem_response, wants_problem_json
 from node.errors import N_, Forbidden, PayloadTooLarge, QuartierError, Unauthorized
 from node.i18n import Translator, choose_locale
@@ -137,14 +138,14 @@ async def identity_middleware(request: web.Request, handler):
             if user is None:
                 raise Unauthorized(N_("The API token is unknown, revoked or its owner inactive."))
     else:
-        token = request.cookies.get(SESSION_COOKIE)
+        token = request_cookie(request, SESSION_COOKIE)
         if token:
             user = await accounts.user_for_session(token)
     request[USER_KEY] = user
     config = request.app[CONFIG]
     locale = _locale_for(
         user.locale if user else None,
-        request.cookies.get(LANGUAGE_COOKIE),
+        request_cookie(request, LANGUAGE_COOKIE),
         request.headers.get("Accept-Language", ""),
         config.node.default_locale,
     )
@@ -184,7 +185,7 @@ async def csrf_middleware(request: web.Request, handler):
     )
     if exempt:  # the JSON API and the inboxes: no form, no browser token to give or check
         return await handler(request)
-    token = request.cookies.get(CSRF_COOKIE) or ""
+    token = request_cookie(request, CSRF_COOKIE) or ""
     new_token = None
     if len(token) < 32:
         token = new_token = secrets.token_urlsafe(32)
@@ -223,7 +224,8 @@ async def security_headers_middleware(request: web.Request, handler):
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    if response.content_type == "text/html":
+    # The header itself, not response.content_type, which parses it on every response.
+    if headers.get(hdrs.CONTENT_TYPE, "").startswith("text/html"):
         headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from node.api.access import PUBLIC, SIGNED_IN, access
 from node.api.app_keys import ACCOUNTS, CONFIG, REGISTER, TRANSLATOR_KEY, USER_KEY
+from node.api.cookies import request_cookie
 from node.api.middlewares import LANGUAGE_COOKIE, SESSION_COOKIE, client_address
 from node.api.params import int_or_none
 from node.api.rendering import Form, form_values, render_page
@@ -101,7 +102,7 @@ async def login_post(request: web.Request) -> web.Response:
 
 @access(PUBLIC)
 async def logout_post(request: web.Request) -> web.Response:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request_cookie(request, SESSION_COOKIE)
     if token:
         await request.app[ACCOUNTS].end_session(token)
     response = web.HTTPSeeOther("/")

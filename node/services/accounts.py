@@ -135,16 +135,17 @@ class Accounts:
 
     async def user_for_session(self, token: str) -> User | None:
         now = self._now()
-        token_hash = secret_hash(token)
-        found = self._sessions.get(token_hash)
+        # Remembered by the token itself, so a cached session costs no hashing (the hash
+        # showed in a cached feed page's profile); the database only ever sees the hash.
+        found = self._sessions.get(token)
         if found is None:
             version = self._sessions.version()
             found = await self._db.read(
-                "get_user_by_session", credentials_store.get_session_user, token_hash, now
+                "get_user_by_session", credentials_store.get_session_user, secret_hash(token), now
             )
             if found is None:
                 return None  # unknown tokens are not remembered: guessing fills no memory
-            self._sessions.put(token_hash, found, version)
+            self._sessions.put(token, found, version)
         user, expires_at = found
         return user if expires_at > now and user.is_active else None
 
