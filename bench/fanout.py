@@ -338,7 +338,7 @@ def fanout_figures(results: dict, timeout: int) -> list[Figure]:
                 ", ".join(f"{n:,}: +{mib(g)}" for n, g in growth.items()),
                 "before: " + " … ".join(mib(r["rss_before"]) for r in results[addressing].values()),
                 (
-                    f"{tenth:,} → {largest:,}: {'+' if slope >= 0 else '−'}{mib(abs(slope))}"
+                    f"{tenth:,} → {largest:,}: {'−' if slope <= -(2**19) else '+'}{mib(abs(slope))}"
                     if slope is not None
                     else "needs sizes a tenfold apart"
                 ),
