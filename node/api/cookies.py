@@ -2,9 +2,10 @@
 
 aiohttp's `request.cookies` builds an `http.cookies.Morsel` for every cookie, which was ~5% of
 a cached feed page (bench/feed_load.py). The node's cookies are URL-safe tokens and language
-tags, so a plain split reads them: first occurrence wins, as with `request.cookies.get`, and
-surrounding double quotes are removed. Backslash escapes inside quotes are not decoded: no
-cookie this node sets has one.
+tags, so a plain split reads them. Surrounding double quotes are removed; backslash escapes
+inside quotes are not decoded (no cookie this node sets has one). When a name comes twice,
+the last one wins, as it did with aiohttp's `request.cookies`. A value ends at the next `;`
+only, so `a=x quartier_session=y` is one cookie named `a`, never a session.
 """
 
 from __future__ import annotations
@@ -34,5 +35,5 @@ def parse_cookie_header(header: str) -> dict[str, str]:
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] == '"':
             value = value[1:-1]
-        cookies.setdefault(name, value)
+        cookies[name] = value
     return cookies

@@ -80,7 +80,7 @@ class Accounts:
         window = settings.login_window_minutes * 60
         self.login_limiter = SlidingWindowLimiter(settings.login_max_failures, window)
         self.code_limiter = SlidingWindowLimiter(settings.signup_max_attempts, window)
-        # Session hash -> (user, expiry): every page asks, few sessions change. Any write
+        # Session token -> (user, expiry): every page asks, few sessions change. Any write
         # (sign-out, suspension, role or neighbourhood change) makes the next request read
         # the database again, so a revoked session is refused at once.
         self._sessions: ReadCache[str, tuple[User, int]] = until_any_write(db)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from node.config import Config
-from node.errors import N_, Forbidden, InvalidInput
+from node.errors import N_, Conflict, Forbidden, InvalidInput
 from node.federation.actors import AS_PUBLIC, LocalActor
 from node.federation.outbox import iso_now
 from node.federation.runtime import Federation
@@ -188,11 +188,33 @@ class CityBroadcast:
         Followers are never listed here: which neighbourhoods "every neighbourhood" means,
         and which inboxes get the activity, are chosen in SQL when it is queued, so
         publishing to 10,000 neighbourhoods costs no more memory than to 16."""
-        city = self.city()
         if targets.empty:
             raise InvalidInput(
                 {"targets": N_("Choose at least one neighbourhood, or all of them.")}
             )
+        # The activity is signed outside the write, addressed by who follows the city then;
+        # if that changed before the write (a neighbourhood followed meanwhile), sign again.
+        for _ in range(3):
+            try:
+                return await self._publish_once(
+                    source, kind, obj, targets, view, public, store, public_copy
+                )
+            except _FollowersChanged:
+                continue
+        raise Conflict(N_("The neighbourhoods following the city keep changing. Try again."))
+
+    async def _publish_once(
+        self,
+        source: str,
+        kind: str,
+        obj: dict[str, Any],
+        targets: Targets,
+        view: ResidentView,
+        public: bool,
+        store: Callable[[Any], int],
+        public_copy: dict[str, Any] | None,
+    ) -> int:
+        city = self.city()
         now = self._clock()
         named = list(dict.fromkeys(targets.remote))
 
@@ -234,6 +256,8 @@ class CityBroadcast:
             )
 
         def write(conn) -> int:
+            if check(conn) != ([], following):
+                raise _FollowersChanged
             local_ids = self._local_ids(conn, targets)
             city_reports_store.put_city_object_targets(
                 conn, document["id"], [f"{LOCAL}{n}" for n in local_ids] + named
@@ -414,6 +438,10 @@ class CityBroadcast:
 
         await self._db.write(f"withdraw_{source}", write)
         self._federation.outbox.wake()
+
+
+class _FollowersChanged(Exception):
+    """Who follows the city changed between signing a publication and recording it."""
 
 
 def _neighbourhoods_among(followers: list[FollowWithActor]) -> list[RemoteNeighbourhood]:

@@ -32,12 +32,21 @@ async def test_a_session_cookie_among_others_signs_the_visitor_in(node):
         SESSION_COOKIE
     ].value
     node.client.session.cookie_jar.clear()
-    # As a browser may send it: other sites' cookies around ours, spaces, a quoted value,
-    # a stray part without "=", and a later cookie of the same name (the first one counts).
-    header = f'theme=dark;  {SESSION_COOKIE}="{session}" ; junk; {SESSION_COOKIE}=stale'
+    # As a browser may send it: other cookies around ours, spaces, a quoted value, a stray
+    # part without "=", and an earlier cookie of the same name (the last one counts, as
+    # with aiohttp's own parsing).
+    header = f'{SESSION_COOKIE}=stale; theme=dark;  {SESSION_COOKIE}="{session}" ; junk'
     response = await node.client.get("/account", headers={"Cookie": header})
     assert response.status == 200
     assert "admin@example.org" in await response.text()
+    # A session token inside another cookie's value is not a session.
+    node.client.session.cookie_jar.clear()
+    response = await node.client.get(
+        "/account",
+        headers={"Cookie": f"theme=dark {SESSION_COOKIE}={session}"},
+        allow_redirects=False,
+    )
+    assert response.status == 303
     # Without it, the same page asks to sign in.
     response = await node.client.get(
         "/account", headers={"Cookie": "theme=dark"}, allow_redirects=False
