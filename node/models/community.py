@@ -113,6 +113,9 @@ class Notification:
     # while it is live.
     city_message_id: int | None = None
     city_title: str | None = None
+    # A citizen initiative it is about (the city answered it), and its title unless withdrawn.
+    initiative_id: int | None = None
+    initiative_title: str | None = None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from node.services.residency import resident_neighbourhood
 from node.services.rich_text import render_markdown
 from node.storage import initiatives as store
 from node.storage import neighbourhoods as neighbourhoods_store
+from node.storage import notifications as notifications_store
 from node.storage import peers as peers_store
 from node.storage import remote_actors as remote_actors_store
 from node.storage.database import Database
@@ -368,7 +369,7 @@ class Initiatives:
                 raise Conflict(N_("This initiative has already been answered."))
             queued = False
             if actors.neighbourhood_slug(initiative.neighbourhood_uri) is not None:
-                store.update_initiative_answer(conn, initiative.object_uri, html, now)
+                _record_answer(conn, initiative.object_uri, html, now)
             else:
                 queued = self._send_answer(conn, initiative, html, now)
             answered = store.get_city_initiative_by_id(conn, city_id)
@@ -425,6 +426,16 @@ class Initiatives:
                 raise ValueError(f"{group.uri} does not follow {actor_uri}")
             if initiative.answered_at is not None:
                 return  # the city answers once; a repeat changes nothing
-            store.update_initiative_answer(conn, initiative.object_uri, html, now)
+            _record_answer(conn, initiative.object_uri, html, now)
 
         await self._db.write("receive_initiative_answer", store_it)
+
+
+def _record_answer(conn, object_uri: str, html: str, now: int) -> None:
+    """The city's answer, on the initiative's home node; its author and every resident who
+    supported it are told (a notification, and e-mail as each of them chose)."""
+    if not store.update_initiative_answer(conn, object_uri, html, now):
+        return  # withdrawn meanwhile, or never sent: nobody to tell
+    initiative = store.get_initiative_by_uri(conn, object_uri)
+    if initiative is not None:
+        notifications_store.put_initiative_answer_notifications(conn, initiative.id, now)

@@ -29,8 +29,10 @@ class NotificationText:
     path: str | None  # where the notification leads on this node, or None
 
 
-# The kinds other areas write (posts: comment, reply, reaction, thanked; moderation: report,
-# warning; messages: message), as (sentence with the post's title, sentence without it).
+# The kinds other areas write: posts (comment, reply, reaction, thanked), moderation (report,
+# warning), messages (message), volunteer calls (volunteer_call) and initiatives
+# (initiative_answer). Those about a post are here, as (sentence with the post's title,
+# sentence without it).
 # Every sentence may use %(actor)s; the first of each pair also uses %(title)s. A kind not
 # known here still reads as a sentence, through the fallback below.
 _ABOUT_A_POST: dict[str, tuple[str, str]] = {
@@ -77,6 +79,16 @@ def describe(notification: Notification, speaker: Speaks) -> NotificationText:
                 path,
             )
         return NotificationText(speaker.gettext(N_("The city is looking for volunteers")), path)
+    if n.kind == "initiative_answer":
+        path = f"/initiatives/{n.initiative_id}" if n.initiative_id else None
+        if n.initiative_title:
+            return NotificationText(
+                speaker.gettext(
+                    N_("The city answered the initiative '%(title)s'"), title=n.initiative_title
+                ),
+                path,
+            )
+        return NotificationText(speaker.gettext(N_("The city answered an initiative")), path)
     if n.kind == "warning":
         return NotificationText(
             speaker.gettext(N_("A moderator sent you a warning")), "/account/warnings"

@@ -813,6 +813,17 @@ def _posts_by_month(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0012_initiative_answer_notifications")
+def _initiative_answer_notifications(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- A notification about a citizen initiative (the city answered it) leads to its page.
+        ALTER TABLE notifications ADD COLUMN
+            initiative_id INTEGER REFERENCES initiatives(id) ON DELETE CASCADE;
+        """
+    )
+
+
 def known_migration_names() -> list[str]:
     return [m.name for m in migrations._migrations]
 

@@ -30,16 +30,36 @@ def put_notification(
     )
 
 
-_NOTIFICATION_SELECT = (
-    "SELECT n.*, a.display_name AS actor_name,"
-    # A hidden or deleted post's title is not repeated in a notification.
+def put_initiative_answer_notifications(
+    conn: sqlite3.Connection, initiative_id: int, now: int
+) -> int:
+    """Tell the initiative's author and every resident who supported it that the city
+    answered; return how many were told."""
+    cur = conn.execute(
+        "INSERT INTO notifications (user_id, kind, initiative_id, created_at)"
+        " SELECT user_id, 'initiative_answer', ?, ? FROM ("
+        "  SELECT author_id AS user_id FROM initiatives WHERE id = ? AND author_id IS NOT NULL"
+        "  UNION SELECT user_id FROM initiative_supports WHERE initiative_id = ?)",
+        (initiative_id, now, initiative_id, initiative_id),
+    )
+    return cur.rowcount
+
+
+# The names a notification's sentence needs. A hidden or deleted post's title, a withdrawn
+# city message's or initiative's, is not repeated in a notification.
+_NOTIFICATION_COLUMNS = (
+    "n.*, a.display_name AS actor_name,"
     " CASE WHEN p.status = 'visible' THEN p.title END AS post_title,"
-    " CASE WHEN cm.withdrawn_at IS NULL THEN cm.title END AS city_title"
-    " FROM notifications n"
+    " CASE WHEN cm.withdrawn_at IS NULL THEN cm.title END AS city_title,"
+    " CASE WHEN i.withdrawn_at IS NULL THEN i.title END AS initiative_title"
+)
+_NOTIFICATION_JOINS = (
     " LEFT JOIN users a ON a.id = n.actor_id"
     " LEFT JOIN posts p ON p.id = n.post_id"
     " LEFT JOIN city_messages cm ON cm.id = n.city_message_id"
+    " LEFT JOIN initiatives i ON i.id = n.initiative_id"
 )
+_NOTIFICATION_SELECT = f"SELECT {_NOTIFICATION_COLUMNS} FROM notifications n{_NOTIFICATION_JOINS}"
 
 
 def _notification(row: sqlite3.Row) -> Notification:
@@ -57,6 +77,8 @@ def _notification(row: sqlite3.Row) -> Notification:
         emailed_at=row["emailed_at"],
         city_message_id=row["city_message_id"],
         city_title=row["city_title"],
+        initiative_id=row["initiative_id"],
+        initiative_title=row["initiative_title"],
     )
 
 
@@ -114,18 +136,14 @@ def put_email_mode(conn: sqlite3.Connection, user_id: int, mode: EmailMode) -> N
 def list_pending_emails(conn: sqlite3.Connection, limit: int = 2000) -> list[PendingEmail]:
     """Notifications not yet e-mailed (nor skipped), with their recipients, oldest first."""
     rows = conn.execute(
-        "SELECT n.*, a.display_name AS actor_name,"
-        " CASE WHEN p.status = 'visible' THEN p.title END AS post_title,"
-        " CASE WHEN cm.withdrawn_at IS NULL THEN cm.title END AS city_title,"
+        f"SELECT {_NOTIFICATION_COLUMNS},"
         " u.email AS recipient_email, u.display_name AS recipient_name,"
         " u.locale AS recipient_locale, u.status AS recipient_status,"
         " coalesce(s.email_mode, 'immediate') AS email_mode, s.last_digest_at"
         " FROM notifications n"
         " JOIN users u ON u.id = n.user_id"
         " LEFT JOIN notification_settings s ON s.user_id = n.user_id"
-        " LEFT JOIN users a ON a.id = n.actor_id"
-        " LEFT JOIN posts p ON p.id = n.post_id"
-        " LEFT JOIN city_messages cm ON cm.id = n.city_message_id"
+        f"{_NOTIFICATION_JOINS}"
         " WHERE n.emailed_at IS NULL ORDER BY n.id LIMIT ?",
         (limit,),
     ).fetchall()

@@ -151,6 +151,19 @@ async def test_past_the_threshold_the_city_gets_a_count_and_answers(aiohttp_clie
     refused = await node.post_form(f"/initiatives/{initiative_id}/unsupport", {})
     assert refused.status == 409
 
+    # The author and the neighbours who still supported it are told, with a link to it
+    told = "The city answered the initiative &#39;A bench at the bus stop&#39;"
+    for email in ("ada@centre.example", "blaise@centre.example"):
+        await login(node, email)
+        page = await (await node.client.get("/notifications")).text()
+        assert told in page, email
+        assert f'<a href="/initiatives/{initiative_id}">{told}</a>' in page
+    # Carl withdrew his support before the answer; Dora lives elsewhere
+    for email in ("carl@centre.example", "dora@nimy.example"):
+        await login(node, email)
+        page = await (await node.client.get("/notifications")).text()
+        assert "The city answered" not in page, email
+
 
 async def test_the_author_withdraws_a_gathering_initiative(aiohttp_client, tmp_path):
     node = await city_node(aiohttp_client, tmp_path)

@@ -4,8 +4,13 @@ and receives the city's answer. No name ever crosses. Real HTTP, real signatures
 
 from __future__ import annotations
 
-from node.api.app_keys import INITIATIVES
+from gettext import NullTranslations
+from zoneinfo import ZoneInfo
+
+from node.api.app_keys import INITIATIVES, NOTIFICATIONS
+from node.i18n import Translator
 from node.models import Role
+from node.services.notification_texts import describe
 from tests.federation.conftest import Network
 
 PASSWORD = "correct horse battery"
@@ -69,6 +74,17 @@ async def test_an_initiative_reaches_the_city_with_a_count_and_the_answer_comes_
     assert shown.initiative.status == "answered"
     assert "<strong>April</strong>" in (shown.initiative.answer_html or "")
     assert not shown.initiative.open_for_support
+
+    # And its author and supporters are told, on Nimy, with a link to it; nobody else is
+    bystander = await nimy.accounts.create_user(
+        "dora@nimy.example", "Dora", Role.RESIDENT, "nimy", PASSWORD
+    )
+    for person in people:
+        (told,) = await nimy.app[NOTIFICATIONS].recent(person)
+        text = describe(told, Translator("en", NullTranslations(), ZoneInfo("UTC")))
+        assert text.sentence == "The city answered the initiative 'A pedestrian crossing at school'"
+        assert text.path == f"/initiatives/{view.initiative.id}"
+    assert await nimy.app[NOTIFICATIONS].recent(bystander) == []
 
     # And no byte between the nodes names a resident
     assert network.traffic.contains("pedestrian crossing")  # the search does find things
