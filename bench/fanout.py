@@ -129,10 +129,11 @@ def add_followers(db_path: Path, count: int, port: int) -> None:
 
 
 async def publish_to_followers(app, question: dict) -> None:
-    """The same survey, addressed to the city's followers collection instead of to every
-    Group by name: what `CityBroadcast.publish` could send for "every neighbourhood". The
-    Question is built by the product (published to one local neighbourhood first, outside the
-    clock) and goes out through the node's own Outbox (proof, schema, egress guard) and queue.
+    """The same survey, addressed to the city's followers collection, queued without the
+    survey service: every following Group made a target and the deliveries chosen in SQL, as
+    `CityBroadcast.publish` does for "every neighbourhood". The Question is built by the
+    product (published to one local neighbourhood first, outside the clock) and goes out
+    through the node's own Outbox (proof, schema, egress guard) and queue.
     """
     federation = app[FEDERATION]
     city = federation.actors.city()
@@ -261,7 +262,7 @@ async def plain_fanout(body: bytes, count: int, port: int, keys_dir: Path, key_i
 
 ADDRESSINGS = {
     "groups": "published by city staff (Surveys.create, to every neighbourhood)",
-    "followers": "the same Question queued directly (Outbox.prepare + enqueue)",
+    "followers": "the same Question queued directly (Outbox.prepare + enqueue_to_followers)",
 }
 
 
