@@ -6,6 +6,7 @@ residents' side has one code path for local and remote budgets. A resident's all
 on their home node (`budget_allocations`); the city learns only what `BudgetResultsSource`
 reports: while open, how many took part; once closed, per project the sum given and how many
 gave to it, hidden for groups under k residents (a small group's sums would reveal who gave what).
+The reports are computed, and read on the city's side, in node/services/budget_reports.py.
 """
 
 from __future__ import annotations
@@ -29,13 +30,22 @@ from node.models.budgets import (
     BudgetResults,
     NeighbourhoodResults,
     OfferedProject,
-    ProjectFigures,
     ReceivedBudget,
 )
-from node.models.city import CityObject, CityReport, Figures, ReportSubject
+from node.models.city import CityObject
+from node.services.budget_reports import (
+    KIND,
+    MAX_PROJECTS,
+    REPORT_KIND,
+    BudgetResultsSource,
+    document_closed,
+    document_projects,
+    neighbourhood_results,
+    overall_figures,
+    valid_count,
+)
 from node.services.city_broadcast import LOCAL, CityBroadcast, RemoteNeighbourhood, ResidentView
 from node.services.city_broadcast import Targets as BroadcastTargets
-from node.services.disclosure import suppress
 from node.services.reporting import Reporting
 from node.services.rich_text import clean_received_html, render_markdown
 from node.storage import budgets as budgets_store
@@ -45,11 +55,8 @@ from node.storage import neighbourhoods as neighbourhoods_store
 from node.storage import peers as peers_store
 from node.storage.database import Database
 
-KIND = "budget"
-REPORT_KIND = "budget_results"
 CURRENCY = "EUR"
 MIN_PROJECTS = 2
-MAX_PROJECTS = 30
 MAX_EUROS = 1_000_000_000
 
 
@@ -60,83 +67,6 @@ def whole_euros(text: str) -> int | None:
     if not digits.isascii() or not digits.isdigit() or len(digits) > 12:
         return None
     return int(digits)
-
-
-def _count(value: Any) -> int | None:
-    """A count from a report (untrusted when remote): a non-negative integer, or None."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10**15:
-        return value
-    return None
-
-
-def document_projects(document: dict[str, Any]) -> list[BudgetProject]:
-    """The projects of a received `quartier:Budget` (schema-checked on ingress)."""
-    projects = document.get("quartier:projects")
-    if not isinstance(projects, list):
-        return []
-    return [
-        BudgetProject(
-            name=str(p.get("name", "")),
-            description=str(p.get("content", "")),
-            cost=_count(p.get("quartier:cost")) or 0,
-            neighbourhood=p["quartier:neighbourhood"]
-            if isinstance(p.get("quartier:neighbourhood"), str)
-            else None,
-        )
-        for p in projects[:MAX_PROJECTS]
-        if isinstance(p, dict)
-    ]
-
-
-def document_closed(document: dict[str, Any], now: float) -> bool:
-    """Closed early by the city (`closed`) or past its `endTime`."""
-    if document.get("closed"):
-        return True
-    ends = unix_time_of(document.get("endTime"))
-    return ends is not None and now >= ends
-
-
-class BudgetResultsSource:
-    """What each neighbourhood reports about a budget it received (see reporting.py)."""
-
-    kind = REPORT_KIND
-
-    def __init__(self, min_cell_size: int) -> None:
-        self._k = min_cell_size
-
-    def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return [
-            ReportSubject(obj.object_uri, obj.actor, neighbourhood_id)
-            for obj, neighbourhood_id in city_messages_store.list_city_object_targets_of_kind(
-                conn, KIND
-            )
-        ]
-
-    def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
-        obj = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)
-        if obj is None:
-            return None
-        opens = unix_time_of(obj.document.get("startTime"))
-        if opens is not None and now < opens:
-            return None
-        tally = budgets_store.tally_allocations(conn, subject.subject_uri, subject.neighbourhood_id)
-        if not document_closed(obj.document, now):
-            # While open only the turnout: sums that move with each allocation would show
-            # what the latest resident gave.
-            return Figures({"participants": tally.participants})
-        count = len(document_projects(obj.document))
-        supporters = [tally.supporters.get(i, 0) for i in range(count)]
-        # Supporters need not add up to anything (a resident gives to several projects), so
-        # no second cell has to be hidden; a hidden project's total goes with its supporters.
-        shown = suppress(supporters, tally.participants, self._k, adds_up=False)
-        projects = [
-            {
-                "total": tally.totals.get(i, 0) if shown[i] is not None else None,
-                "supporters": shown[i],
-            }
-            for i in range(count)
-        ]
-        return Figures({"participants": tally.participants, "projects": projects}, final=True)
 
 
 class Budgets:
@@ -420,8 +350,8 @@ class Budgets:
         for report in reports:
             # A neighbourhood of this node needs no host beside its name
             host = "" if report.host == actors.host else report.host
-            rows[report.neighbourhood_uri] = _neighbourhood_results(report, count, host)
-        overall, partial = _overall(budget, rows)
+            rows[report.neighbourhood_uri] = neighbourhood_results(report, count, host)
+        overall, partial = overall_figures(budget, rows)
         ordered = sorted(rows.values(), key=lambda r: (r.name.casefold(), r.host))
         return BudgetResults(
             budget=budget,
@@ -469,7 +399,7 @@ class Budgets:
             city_name=obj.actor_name,
             title=str(doc.get("name", "")),
             description_html=clean_received_html(doc.get("content")),
-            amount=_count(doc.get("quartier:amount")) or 0,
+            amount=valid_count(doc.get("quartier:amount")) or 0,
             currency=str(doc.get("quartier:currency") or CURRENCY),
             projects=tuple(
                 OfferedProject(i, p, i in funded)
@@ -560,42 +490,3 @@ def _targeted(where: str, targets: BroadcastTargets, remote: set[str]) -> bool:
 def _local_id(target: str) -> int:
     rest = target[len(LOCAL) :]
     return int(rest) if rest.isascii() and rest.isdigit() and len(rest) <= 18 else -1
-
-
-def _neighbourhood_results(report: CityReport, count: int, host: str) -> NeighbourhoodResults:
-    """One neighbourhood's report, coping with any odd value a remote node may send."""
-    figures = report.figures if isinstance(report.figures, dict) else {}
-    raw = figures.get("projects")
-    final = report.final and isinstance(raw, list)
-    projects = []
-    for i in range(count if final else 0):
-        entry = raw[i] if i < len(raw) and isinstance(raw[i], dict) else {}  # type: ignore[index,arg-type]
-        total, supporters = _count(entry.get("total")), _count(entry.get("supporters"))
-        if total is None or supporters is None:  # one without the other is not a figure
-            total = supporters = None
-        projects.append(ProjectFigures(total, supporters))
-    return NeighbourhoodResults(
-        name=report.neighbourhood_name,
-        host=host,
-        reported=True,
-        final=final,
-        participants=_count(figures.get("participants")),
-        projects=tuple(projects),
-    )
-
-
-def _overall(
-    budget: Budget, rows: dict[str, NeighbourhoodResults]
-) -> tuple[tuple[ProjectFigures, ...], tuple[bool, ...]]:
-    """Per project, the sums of what neighbourhoods showed; `partial` where one hid it."""
-    overall, partial = [], []
-    for i, project in enumerate(budget.projects):
-        finals = [r.projects[i] for uri, r in rows.items() if r.final and project.offered_to(uri)]
-        shown = [f for f in finals if f.total is not None]
-        overall.append(
-            ProjectFigures(sum(f.total or 0 for f in shown), sum(f.supporters or 0 for f in shown))
-            if shown
-            else ProjectFigures(None, None)
-        )
-        partial.append(len(shown) < len(finals))
-    return tuple(overall), tuple(partial)

@@ -10,7 +10,8 @@ leave that node. While the survey is open, each neighbourhood reports only parti
 the tallies per question and option, small cells suppressed (node/services/disclosure.py),
 and the free-text answers of questions the city marked as shared, without any identifier and
 in alphabetical order. Reporting only once at the end means successive tallies cannot be
-compared to single out one resident's answer.
+compared to single out one resident's answer. Those reports are computed, and read on the
+city's side, in node/services/survey_reports.py.
 """
 
 from __future__ import annotations
@@ -24,17 +25,14 @@ from markupsafe import escape
 
 from node.config import Config
 from node.errors import N_, InvalidInput, NotFound
-from node.federation.outbox import iso_now, unix_time_of
+from node.federation.outbox import iso_now
 from node.federation.runtime import Federation
 from node.models import User
-from node.models.city import CityObject, CityReport, Figures, ReportSubject
 from node.models.surveys import (
     AnswerMode,
     Answers,
-    AreaResult,
     MyAnswer,
     QuestionKind,
-    QuestionResult,
     ReceivedSurvey,
     Survey,
     SurveyQuestion,
@@ -47,21 +45,25 @@ from node.services.city_broadcast import (
     ResidentView,
     Targets,
 )
-from node.services.disclosure import suppress
 from node.services.reporting import Reporting
 from node.services.rich_text import render_markdown
+from node.services.survey_reports import (
+    KIND,
+    REPORT_KIND,
+    SurveyReportSource,
+    area_result,
+    overall_result,
+    received_survey,
+)
 from node.storage import city_messages as city_messages_store
 from node.storage import city_reports as city_reports_store
 from node.storage import neighbourhoods as neighbourhoods_store
 from node.storage import surveys as surveys_store
 from node.storage.database import Database
 
-KIND = "survey"
-REPORT_KIND = "survey_results"
 MAX_QUESTIONS = 30
 MAX_OPTIONS = 20
 MAX_TEXT_ANSWER = 2000
-ALL_NEIGHBOURHOODS = ""
 
 
 @dataclass(frozen=True)
@@ -91,36 +93,6 @@ def question_document(q: SurveyQuestion) -> dict[str, Any]:
     return wire
 
 
-def received_survey(city_object: CityObject) -> ReceivedSurvey:
-    """A survey as sent by a city (its document passed the Question schema on receipt)."""
-    doc = city_object.document
-    questions = tuple(
-        SurveyQuestion(
-            text=str(q.get("name", "")),
-            kind=QuestionKind(q["quartier:questionKind"]),
-            options=tuple(str(o) for o in q.get("quartier:options", [])),
-            scale_max=int(q.get("quartier:scaleMax", 5)),
-            shared=bool(q.get("quartier:sharedWithCity", False)),
-            required=bool(q.get("quartier:required", False)),
-        )
-        for q in doc.get("quartier:questions", [])
-    )
-    return ReceivedSurvey(
-        message_id=city_object.message_id,
-        object_uri=city_object.object_uri,
-        city_name=city_object.actor_name,
-        title=str(doc.get("name", "")),
-        intro_html=str(doc.get("content", "")),
-        questions=questions,
-        answer_mode=AnswerMode(doc.get("quartier:answerMode", "resident")),
-        min_cell_size=int(doc.get("quartier:minimumCellSize", 0)),
-        opens_at=unix_time_of(doc.get("startTime")) or city_object.published_at,
-        closes_at=unix_time_of(doc.get("endTime")) or 2**62,
-        closed=bool(doc.get("closed")),
-        withdrawn=city_object.withdrawn_at is not None,
-    )
-
-
 class Surveys:
     def __init__(
         self,
@@ -138,7 +110,7 @@ class Surveys:
         self._federation = federation
         self._clock = clock
         self._k = config.participation.min_cell_size
-        reporting.register(_SurveyReports(self._k))
+        reporting.register(SurveyReportSource(self._k))
 
     # -- the city's side ----------------------------------------------------------------------
 
@@ -364,7 +336,9 @@ class Surveys:
             return reports, slugs
 
         reports, slugs = await self._db.read("survey_reports", read)
-        areas = tuple(area for report in reports if (area := _area(survey, report)) is not None)
+        areas = tuple(
+            area for report in reports if (area := area_result(survey, report)) is not None
+        )
         actors = self._federation.actors
         expected = set()
         for target in survey.targets:
@@ -378,7 +352,7 @@ class Surveys:
         return SurveyResults(
             survey=survey,
             areas=areas,
-            overall=_overall(survey, areas),
+            overall=overall_result(survey, areas),
             missing=tuple(sorted(expected - reported)),
         )
 
@@ -487,131 +461,3 @@ def _check_answers(survey: ReceivedSurvey, answers: Answers) -> Answers:
     if problems:
         raise InvalidInput(problems)
     return clean
-
-
-class _SurveyReports:
-    """Report source: participation while open, then the final suppressed tallies."""
-
-    kind = REPORT_KIND
-
-    def __init__(self, k: int) -> None:
-        self._k = k
-
-    def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return [
-            ReportSubject(obj.object_uri, obj.actor, n_id)
-            for obj, n_id in city_messages_store.list_city_object_targets_of_kind(conn, KIND)
-        ]
-
-    def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
-        city_object = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)
-        if city_object is None:
-            return None
-        survey = received_survey(city_object)
-        k = max(self._k, survey.min_cell_size)
-        counts = surveys_store.tally(conn, survey.object_uri, subject.neighbourhood_id)
-        data: dict[str, Any] = {
-            "respondents": counts.respondents,
-            "respondingHouseholds": counts.responding_households,
-            "registeredHouseholds": surveys_store.count_registered_households(
-                conn, subject.neighbourhood_id
-            ),
-            "minimumCellSize": k,
-        }
-        if survey.state(now) != "closed":
-            return Figures(data, final=False)
-        questions = []
-        for n, q in enumerate(survey.questions):
-            answered = counts.answered.get(n, 0)
-            entry: dict[str, Any] = {"answered": answered}
-            if q.kind is QuestionKind.TEXT:
-                if q.shared and answered >= k:
-                    # Alphabetical: the order of answers in time, or across questions, would
-                    # let the city link answers given by the same resident.
-                    entry["texts"] = sorted(counts.texts.get(n, []))
-            else:
-                raw = [counts.cells.get((n, c), 0) for c in range(len(q.cells))]
-                entry["counts"] = suppress(raw, answered, k, q.adds_up)
-            questions.append(entry)
-        data["questions"] = questions
-        return Figures(data, final=True)
-
-
-# -- reading the reports on the city's side -------------------------------------------------------
-
-
-def _count(value: Any) -> int:
-    """A count from a remote report: figures are untrusted, nonsense counts as 0."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
-
-
-def _area(survey: Survey, report: CityReport) -> AreaResult | None:
-    f = report.figures
-    questions: list[QuestionResult] = []
-    entries = f.get("questions") if report.final else None
-    if isinstance(entries, list) and len(entries) == len(survey.questions):
-        for q, entry in zip(survey.questions, entries, strict=True):
-            entry = entry if isinstance(entry, dict) else {}
-            raw = entry.get("counts") if isinstance(entry.get("counts"), list) else []
-            cells = len(q.cells)
-            counts = tuple(
-                (None if raw[i] is None else _count(raw[i])) if i < len(raw) else None
-                for i in range(cells)
-            )
-            texts = entry.get("texts") if q.shared else None
-            questions.append(
-                QuestionResult(
-                    question=q,
-                    counts=counts,
-                    answered=_count(entry.get("answered")),
-                    texts=tuple(str(t) for t in texts[:10_000]) if isinstance(texts, list) else (),
-                )
-            )
-    return AreaResult(
-        uri=report.neighbourhood_uri,
-        name=report.neighbourhood_name,
-        host=report.host,
-        final=report.final and bool(questions),
-        respondents=_count(f.get("respondents")),
-        responding_households=_count(f.get("respondingHouseholds")),
-        registered_households=_count(f.get("registeredHouseholds")),
-        questions=tuple(questions),
-        reported_at=report.received_at,
-    )
-
-
-def _overall(survey: Survey, areas: tuple[AreaResult, ...]) -> AreaResult:
-    """All neighbourhoods together: each cell is the sum of its visible parts."""
-    finals = [a for a in areas if a.final]
-    questions = []
-    if finals:
-        for n, q in enumerate(survey.questions):
-            parts = [a.questions[n] for a in finals]
-            cells = len(q.cells)
-            questions.append(
-                QuestionResult(
-                    question=q,
-                    counts=tuple(
-                        sum(p.counts[i] or 0 for p in parts)
-                        if q.kind is not QuestionKind.TEXT
-                        else 0
-                        for i in range(cells)
-                    ),
-                    answered=sum(p.answered for p in parts),
-                    texts=tuple(sorted(t for p in parts for t in p.texts)),
-                    partly_hidden=tuple(
-                        any(p.counts[i] is None for p in parts) for i in range(cells)
-                    ),
-                )
-            )
-    return AreaResult(
-        uri=ALL_NEIGHBOURHOODS,
-        name="",
-        host="",
-        final=bool(areas) and all(a.final for a in areas),
-        respondents=sum(a.respondents for a in areas),
-        responding_households=sum(a.responding_households for a in areas),
-        registered_households=sum(a.registered_households for a in areas),
-        questions=tuple(questions),
-        reported_at=max((a.reported_at or 0 for a in areas), default=None),
-    )

@@ -6,7 +6,8 @@ registered as volunteers are notified once, and any resident of that neighbourho
 answer on their home node. The answer stays there; what reaches the city is the report
 `volunteer_replies`: per neighbourhood, how many answered, and the contact of those - and
 only those - who ticked "share my contact", exactly as they typed it, sorted, with no
-account id. Unticking it removes the contact from the next report.
+account id. Unticking it removes the contact from the next report. The report is computed by
+`VolunteerRepliesSource` in node/services/volunteer_call_reports.py.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from node.federation.outbox import iso_now, unix_time_of
 from node.federation.processing import sanitise_city_html
 from node.federation.runtime import Federation
 from node.models import User
-from node.models.city import CityObject, CityReport, Figures, ReportSubject
+from node.models.city import CityObject, CityReport
 from node.models.volunteer_calls import (
     NeighbourhoodReplies,
     ReceivedCall,
@@ -47,6 +48,12 @@ from node.services.city_broadcast import (
 from node.services.reporting import Reporting
 from node.services.residency import resident_neighbourhood
 from node.services.rich_text import render_markdown
+from node.services.volunteer_call_reports import (
+    KIND,
+    MAX_CONTACTS,
+    REPORT_KIND,
+    VolunteerRepliesSource,
+)
 from node.storage import city_messages as city_messages_store
 from node.storage import city_reports as city_reports_store
 from node.storage import helpers_registry as helpers_store
@@ -57,8 +64,6 @@ from node.storage.database import Database
 log = logging.getLogger(__name__)
 
 SOURCE = "volunteer_call"
-KIND = "volunteer_call"  # city_messages.kind of a received call
-REPORT_KIND = "volunteer_replies"
 OBJECT_TYPE = "quartier:VolunteerCall"
 NEEDED = "quartier:needed"
 
@@ -68,8 +73,6 @@ MAX_NEEDED = 100_000
 MAX_NAME = 100
 MAX_CONTACT = 200
 MAX_MESSAGE = 500
-# A report stays far below the 1 MiB inbox limit (schemas/activitypub/report-volunteer-replies).
-MAX_CONTACTS = 500
 FORM_ORDER = ("title", "description", "needed", "ends_at", "targets")
 
 
@@ -135,39 +138,6 @@ def received_call(obj: CityObject) -> ReceivedCall:
         published_at=obj.published_at,
         withdrawn=obj.withdrawn_at is not None,
     )
-
-
-class VolunteerRepliesSource:
-    """The report source `volunteer_replies`: per call and neighbourhood, the number of
-    answers and the contacts shared on purpose. Runs inside Reporting's read."""
-
-    kind = REPORT_KIND
-
-    def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return [
-            ReportSubject(obj.object_uri, obj.actor, neighbourhood_id)
-            for obj, neighbourhood_id in city_messages_store.list_city_object_targets_of_kind(
-                conn, KIND
-            )
-        ]
-
-    def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
-        uri, neighbourhood_id = subject.subject_uri, subject.neighbourhood_id
-        answers = store.count_volunteer_replies(conn, uri, neighbourhood_id)
-        reported = city_reports_store.get_report_state(conn, uri, REPORT_KIND, neighbourhood_id)
-        if answers == 0 and reported is None:
-            return None  # nothing to say yet; the first answer is then reported at once
-        contacts = store.list_shared_contacts(conn, uri, neighbourhood_id, MAX_CONTACTS)
-        # Never final: a volunteer may take their contact back after the call ended, and the
-        # city's copy must follow.
-        return Figures(
-            {
-                "answers": answers,
-                "contacts": [
-                    {"name": c.name, "contact": c.contact, "message": c.message} for c in contacts
-                ],
-            }
-        )
 
 
 class VolunteerCalls:
