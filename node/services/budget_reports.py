@@ -74,12 +74,7 @@ class BudgetResultsSource:
         self._k = min_cell_size
 
     def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return [
-            ReportSubject(obj.object_uri, obj.actor, neighbourhood_id)
-            for obj, neighbourhood_id in city_messages_store.list_city_object_targets_of_kind(
-                conn, KIND
-            )
-        ]
+        return city_messages_store.list_report_subjects_of_kind(conn, KIND)
 
     def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
         obj = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)

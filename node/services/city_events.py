@@ -111,12 +111,7 @@ class EventAttendanceSource:
     kind = ATTENDANCE
 
     def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return [
-            ReportSubject(obj.object_uri, obj.actor, neighbourhood_id)
-            for obj, neighbourhood_id in city_messages_store.list_city_object_targets_of_kind(
-                conn, EVENT_KIND
-            )
-        ]
+        return city_messages_store.list_report_subjects_of_kind(conn, EVENT_KIND)
 
     def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
         obj = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)
@@ -138,20 +133,16 @@ class AnnouncementViewsSource:
     kind = VIEWS
 
     def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return [
-            ReportSubject(obj.object_uri, obj.actor, neighbourhood_id)
-            for obj, neighbourhood_id in city_messages_store.list_city_object_targets_of_kind(
-                conn, ANNOUNCEMENT_KIND
-            )
-        ]
+        return city_messages_store.list_report_subjects_of_kind(conn, ANNOUNCEMENT_KIND)
 
     def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
-        obj = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)
-        if obj is None:
+        found = city_messages_store.get_city_object_end_time(conn, subject.subject_uri)
+        if found is None:
             return None
-        expiry = _timestamp(obj.document.get("endTime"))
+        message_id, end_time = found
+        expiry = _timestamp(end_time)
         final = expiry is not None and expiry < now
-        views = store.count_city_message_views(conn, obj.message_id, subject.neighbourhood_id)
+        views = store.count_city_message_views(conn, message_id, subject.neighbourhood_id)
         if not final and not views and not _has_reported(conn, subject, self.kind):
             return None
         return Figures({"views": views}, final)

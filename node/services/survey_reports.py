@@ -76,10 +76,7 @@ class SurveyReportSource:
         self._k = k
 
     def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return [
-            ReportSubject(obj.object_uri, obj.actor, n_id)
-            for obj, n_id in city_messages_store.list_city_object_targets_of_kind(conn, KIND)
-        ]
+        return city_messages_store.list_report_subjects_of_kind(conn, KIND)
 
     def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
         city_object = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)

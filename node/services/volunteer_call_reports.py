@@ -31,12 +31,7 @@ class VolunteerRepliesSource:
     kind = REPORT_KIND
 
     def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return [
-            ReportSubject(obj.object_uri, obj.actor, neighbourhood_id)
-            for obj, neighbourhood_id in city_messages_store.list_city_object_targets_of_kind(
-                conn, KIND
-            )
-        ]
+        return city_messages_store.list_report_subjects_of_kind(conn, KIND)
 
     def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
         uri, neighbourhood_id = subject.subject_uri, subject.neighbourhood_id
