@@ -13,7 +13,7 @@ Footprint: the node's resident set size idle (after start, before any page) and 
 feed load (peak, sampled every 100 ms); cold start, from spawning the process to the first
 200 of /healthz, `--starts` times, against the hello-world process started the same way.
 
-    .venv/bin/python bench/feed_load.py [--posts 150000] [--seconds 8] [--rounds 2]
+    .venv/bin/python bench/feed_load.py [--posts 150000] [--seconds 8] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -217,10 +217,13 @@ async def run(args: argparse.Namespace) -> tuple[list[Figure], list[str]]:
             start_s <= 1.5,
         ),
     ]
+    ratios = [f.requests_per_s / h.requests_per_s for f, h in zip(feeds, hellos, strict=True)]
+    paired = ", ".join(f"{r:.1%}" for r in ratios)
     notes += [
         f"feed: best of {args.rounds} rounds of {args.seconds} s each, alternating with the"
         f" hello-world; rounds (req/s) feed {[round(r.requests_per_s) for r in feeds]},"
-        f" hello-world {[round(r.requests_per_s) for r in hellos]}",
+        f" hello-world {[round(r.requests_per_s) for r in hellos]}; each round's feed against"
+        f" the hello-world just before it: {paired}, median {median(ratios):.1%}",
         f"hello-world without the access log (bare): {bares[0].requests_per_s:,.0f} req/s,"
         f" p50 {ms(bares[0].p50_ms)}, p99 {ms(bares[0].p99_ms)}",
         f"node RSS after the load, idle again: {mib(after_rss)}",
@@ -235,7 +238,7 @@ def main() -> None:
     parser = benchmark_parser(__doc__, "build the node here and keep it")
     parser.add_argument("--posts", type=int, default=150_000)
     parser.add_argument("--seconds", type=int, default=8, help="length of one wrk run")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--starts", type=int, default=5, help="cold starts timed")
     args = parser.parse_args()
     run_benchmark(run, args)
