@@ -108,6 +108,17 @@ async def node(aiohttp_client, node_config: Config) -> Node:
     return Node(node_config, client)
 
 
+@pytest.fixture
+async def browsers(node: Node):
+    """HTTP browsers (tests/api/browser.py) on `node`, each with its own cookies, closed
+    after the test."""
+    from tests.api.browser import Browsers  # imported here: browser.py imports this module
+
+    pool = Browsers(node)
+    yield pool
+    await pool.close()
+
+
 REGISTER_HEADER = "street,number,box,postcode,municipality,neighbourhood\n"
 
 

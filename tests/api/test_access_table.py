@@ -369,13 +369,6 @@ def node_config(node_config: Config) -> Config:
     )
 
 
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
-
-
 async def _populate(node, browsers: Browsers) -> tuple[dict[str, Browser], dict, list]:
     """Two neighbourhoods, households, a join request, tokens and links, and one browser each."""
     accounts, register = node.accounts, node.register

@@ -12,7 +12,6 @@ from pypdf import PdfReader
 
 from node.models import Role
 from tests.api.browser import (
-    Browsers,
     field_errors,
     input_value,
     quick_password_hashing,  # noqa: F401 (autouse)
@@ -20,13 +19,6 @@ from tests.api.browser import (
 from tests.conftest import register_csv
 
 PROBLEM_ROW = re.compile(r'<tr><td class="numeric">(\d+)</td><td>(.*?)</td></tr>')
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 @pytest.fixture

@@ -56,7 +56,6 @@ from node.services.volunteer_calls import VolunteerAnswer, VolunteerCallDraft
 from node.storage import city_messages as city_messages_store
 from tests.api.browser import (
     Browser,
-    Browsers,
     quick_password_hashing,  # noqa: F401 (autouse)
 )
 from tests.api.community_people import person, signed_in
@@ -118,13 +117,6 @@ def node_config(node_config: Config) -> Config:
         city=replace(node_config.city, enabled=True),
         participation=replace(node_config.participation, min_cell_size=2, initiative_threshold=3),
     )
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 @dataclass

@@ -8,16 +8,8 @@ import pytest
 from node.api.app_keys import DATABASE, HELPERS
 from node.models import Role
 from node.services.accounts import NewAccount
-from tests.api.browser import Browsers
 from tests.api.community_people import person, signed_in
 from tests.conftest import PASSWORD, register_csv
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 async def post_pairs(tab, path: str, pairs: list[tuple[str, str]]):

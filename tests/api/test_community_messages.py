@@ -8,15 +8,7 @@ import pytest
 
 from node.api.app_keys import DATABASE, MESSAGES
 from node.models import Role
-from tests.api.browser import Browsers
 from tests.api.community_people import person, signed_in
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 @pytest.fixture

@@ -8,20 +8,12 @@ import pytest
 from node.models import Role
 from tests.api.browser import (
     SESSION_COOKIE,
-    Browsers,
     quick_password_hashing,  # noqa: F401 (autouse)
 )
 from tests.conftest import register_csv
 
 EXPIRED = "This form has expired. Go back, reload the page and send it again."
 CROSS_SITE = "This form was sent from another site and was refused."
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 @pytest.fixture

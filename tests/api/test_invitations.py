@@ -11,7 +11,6 @@ from node.models import Role, UserStatus
 from node.services.invitation_codes import format_code
 from tests.api.browser import (
     SESSION_COOKIE,
-    Browsers,
     field_errors,
     input_value,
     quick_password_hashing,  # noqa: F401 (autouse)
@@ -23,13 +22,6 @@ REPLACED = (
     "or ask the city for a new one."
 )
 MALFORMED = "Enter the 10-character code from your letter, like K7QM4-XRT9P."
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 @pytest.fixture

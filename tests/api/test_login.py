@@ -33,13 +33,6 @@ class FakeClock:
 
 
 @pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
 async def proxied_node(aiohttp_client, tmp_path) -> Node:
     """A node behind a reverse proxy it trusts, so each client is told apart by X-Forwarded-For."""
     config = make_config(tmp_path / "proxied")

@@ -12,17 +12,10 @@ import pytest
 
 from node.api.app_keys import DATABASE
 from node.models import Role
-from tests.api.browser import Browsers, field_errors
+from tests.api.browser import field_errors
 
 TITLE = "Free sofa, come and get it"
 BODY = "You are all idiots on this street zq7-unique"
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 async def _sql(node, sql: str, params: tuple = ()) -> list[tuple]:

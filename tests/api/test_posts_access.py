@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from node.api import api_posts, web_posts
 from node.api.access import ADMIN, PUBLIC, rule_of
 from node.models import Role
-from tests.api.browser import Browsers
 from tests.api.posts_support import (
     jpeg,
     neighbourhoods,
@@ -21,13 +18,6 @@ from tests.api.posts_support import (
 )
 
 NO_ACCESS = "You do not have access to this page."
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 async def _alice_content(node, browsers, place) -> dict[str, int]:

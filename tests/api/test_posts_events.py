@@ -5,18 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import pytest
 from icalendar import Calendar
 
-from tests.api.browser import Browsers, field_errors
+from tests.api.browser import field_errors
 from tests.api.posts_support import neighbourhoods, signed_in, write_post
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 def _events_in(ics: bytes) -> list:

@@ -11,7 +11,6 @@ import pytest
 from node.api.app_keys import DATABASE
 from node.errors import Forbidden
 from node.models import Role
-from tests.api.browser import Browsers
 from tests.api.posts_support import (
     database,
     neighbourhoods,
@@ -31,13 +30,6 @@ def feed_ids(html: str) -> list[int]:
 def older_link(html: str) -> str | None:
     match = re.search(r'<a href="(/neighbourhood\?before=[^"]+)" rel="next">Older posts</a>', html)
     return match.group(1).replace("&amp;", "&") if match else None
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 async def test_older_posts_pages_through_45_posts_without_gaps_or_repeats(node, browsers):

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from node.models import Role
-from tests.api.browser import Browsers, field_errors
+from tests.api.browser import field_errors
 from tests.api.posts_support import database, neighbourhoods, posts_of, resident, signed_in
 from tests.api.test_json_api import Api
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 def _notifications(node) -> list[tuple[int, str, int]]:

@@ -11,7 +11,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from node.config import UploadSettings
-from tests.api.browser import Browsers, field_errors
+from tests.api.browser import field_errors
 from tests.api.posts_support import jpeg, neighbourhoods, post_multipart, signed_in
 from tests.conftest import make_config
 
@@ -24,13 +24,6 @@ def node_config(tmp_path):
     return dataclasses.replace(
         config, uploads=UploadSettings(max_photo_mb=MAX_MB, max_photos_per_post=4)
     )
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 def _jpeg_with_gps_taken_sideways() -> bytes:

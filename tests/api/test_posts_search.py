@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.api.browser import Browsers
 from tests.api.posts_support import database, neighbourhoods, posts_of, signed_in, write_post
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 def _titles(hits) -> list[str]:

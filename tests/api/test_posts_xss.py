@@ -6,9 +6,6 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-import pytest
-
-from tests.api.browser import Browsers
 from tests.api.posts_support import neighbourhoods, posts_of, signed_in
 
 TITLE = '"><svg onload=alert(1)>Bike <script>alert(2)</script>'
@@ -41,13 +38,6 @@ def _no_live_markup(html: str) -> None:
         assert not [name for name in attrs if name.startswith("on")], (tag, attrs)
         for name in ("href", "src", "action"):
             assert not attrs.get(name, "").strip().lower().startswith("javascript:"), attrs
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 async def test_script_payloads_are_stored_as_typed_and_shown_inert_everywhere(node, browsers):

@@ -9,15 +9,8 @@ import pytest
 
 from node.api.app_keys import DATABASE
 from node.models import Role
-from tests.api.browser import Browsers, field_errors
+from tests.api.browser import field_errors
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
 
 
 async def _sql(node, sql: str, params: tuple = ()) -> list[tuple]:

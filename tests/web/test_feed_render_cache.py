@@ -32,13 +32,6 @@ TITLE = re.compile(r'<h2 class="post-title" id="post-(\d+)-title">')
 NEW = re.compile(r'id="post-(\d+)-title"><strong class="tag tag-new">')
 
 
-@pytest.fixture
-async def browsers(node):
-    pool = Browsers(node)
-    yield pool
-    await pool.close()
-
-
 async def feed(browser, path: str = "/neighbourhood") -> str:
     response = await browser.get(path)
     assert response.status == 200, response.status
