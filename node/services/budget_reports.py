@@ -23,6 +23,7 @@ from node.federation.outbox import unix_time_of
 from node.models.budgets import Budget, BudgetProject, NeighbourhoodResults, ProjectFigures
 from node.models.city import CityReport, Figures, ReportSubject
 from node.services.disclosure import suppress
+from node.services.reporting import CityObjectSubjects
 from node.storage import budgets as budgets_store
 from node.storage import city_messages as city_messages_store
 
@@ -65,16 +66,14 @@ def document_closed(document: dict[str, Any], now: float) -> bool:
     return ends is not None and now >= ends
 
 
-class BudgetResultsSource:
+class BudgetResultsSource(CityObjectSubjects):
     """What each neighbourhood reports about a budget it received (see reporting.py)."""
 
     kind = REPORT_KIND
+    object_kind = KIND
 
     def __init__(self, min_cell_size: int) -> None:
         self._k = min_cell_size
-
-    def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return city_messages_store.list_report_subjects_of_kind(conn, KIND)
 
     def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
         obj = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)

@@ -335,21 +335,16 @@ class CityBroadcast:
             now=int(now),
         )
 
-    async def _where_it_went(self, object_uri: str) -> tuple[list[int], list[str], bool]:
+    def _where_it_went(self, conn, object_uri: str) -> tuple[list[int], list[str], bool]:
         """The local neighbourhoods an object went to, the remote ones to name (none when it
         went to every neighbourhood following the city: that is its followers collection),
-        and whether that is the case."""
-        city = self.city()
-
-        def read(conn):
-            local = city_reports_store.list_city_object_targets(conn, object_uri, only="local")
-            if city_reports_store.targets_every_follower_group(conn, object_uri, city.key):
-                return local, [], True
-            remote = city_reports_store.list_city_object_targets(conn, object_uri, only="remote")
-            return local, remote, False
-
-        local, named, every_follower = await self._db.read("city_object_targets", read)
-        return [int(t[len(LOCAL) :]) for t in local], named, every_follower
+        and whether that is the case. Runs inside a database read."""
+        local = city_reports_store.list_city_object_targets(conn, object_uri, only="local")
+        local_ids = [int(t[len(LOCAL) :]) for t in local]
+        if city_reports_store.targets_every_follower_group(conn, object_uri, self.city().key):
+            return local_ids, [], True
+        remote = city_reports_store.list_city_object_targets(conn, object_uri, only="remote")
+        return local_ids, remote, False
 
     async def update(
         self,
@@ -363,9 +358,15 @@ class CityBroadcast:
         """Send the changed object to where it went (`Update`), and change it locally."""
         city = self.city()
         now = self._clock()
-        local_ids, named, every_follower = await self._where_it_went(obj["id"])
-        published = await self._db.read(
-            "federated_object", activities_store.get_federated_object, obj["id"]
+
+        def read(conn):
+            return (
+                *self._where_it_went(conn, obj["id"]),
+                activities_store.get_federated_object(conn, obj["id"]),
+            )
+
+        local_ids, named, every_follower, published = await self._db.read(
+            "city_object_targets", read
         )
         public = bool(published and published[2])
         document = self._address({**obj, "updated": iso_now(now)}, named, public, every_follower)
@@ -412,7 +413,7 @@ class CityBroadcast:
         with it (a survey's public Note)."""
         city = self.city()
         now = self._clock()
-        _, named, _ = await self._where_it_went(object_uri)
+        _, named, _ = await self._db.read("city_object_targets", self._where_it_went, object_uri)
         deletes = [
             self._federation.outbox.prepare(
                 city,

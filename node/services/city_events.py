@@ -41,7 +41,7 @@ from node.models.city_events import (
     RsvpAnswer,
 )
 from node.services.city_broadcast import CityBroadcast, RemoteNeighbourhood, ResidentView, Targets
-from node.services.reporting import Reporting
+from node.services.reporting import CityObjectSubjects, Reporting
 from node.services.rich_text import render_markdown
 from node.storage import activities as activities_store
 from node.storage import city_events as store
@@ -105,13 +105,11 @@ def _has_reported(conn, subject: ReportSubject, kind: str) -> bool:
     )
 
 
-class EventAttendanceSource:
+class EventAttendanceSource(CityObjectSubjects):
     """Per neighbourhood: how many residents are going, and how many maybe."""
 
     kind = ATTENDANCE
-
-    def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return city_messages_store.list_report_subjects_of_kind(conn, EVENT_KIND)
+    object_kind = EVENT_KIND
 
     def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
         obj = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)
@@ -127,13 +125,11 @@ class EventAttendanceSource:
         return Figures({"going": counts.going, "maybe": counts.maybe}, final)
 
 
-class AnnouncementViewsSource:
+class AnnouncementViewsSource(CityObjectSubjects):
     """Per neighbourhood: how many residents opened an announcement."""
 
     kind = VIEWS
-
-    def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return city_messages_store.list_report_subjects_of_kind(conn, ANNOUNCEMENT_KIND)
+    object_kind = ANNOUNCEMENT_KIND
 
     def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
         found = city_messages_store.get_city_object_end_time(conn, subject.subject_uri)

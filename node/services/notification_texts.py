@@ -70,25 +70,19 @@ def describe(notification: Notification, speaker: Speaks) -> NotificationText:
         )
     if n.kind == "volunteer_call":
         # The call's page on this node; a withdrawn call says so there.
-        path = f"/volunteer-calls/{n.city_message_id}" if n.city_message_id else None
-        if n.city_title:
-            return NotificationText(
-                speaker.gettext(
-                    N_("The city is looking for volunteers: '%(title)s'"), title=n.city_title
-                ),
-                path,
-            )
-        return NotificationText(speaker.gettext(N_("The city is looking for volunteers")), path)
+        return _titled(
+            speaker,
+            (N_("The city is looking for volunteers: '%(title)s'"), n.city_title),
+            N_("The city is looking for volunteers"),
+            f"/volunteer-calls/{n.city_message_id}" if n.city_message_id else None,
+        )
     if n.kind == "initiative_answer":
-        path = f"/initiatives/{n.initiative_id}" if n.initiative_id else None
-        if n.initiative_title:
-            return NotificationText(
-                speaker.gettext(
-                    N_("The city answered the initiative '%(title)s'"), title=n.initiative_title
-                ),
-                path,
-            )
-        return NotificationText(speaker.gettext(N_("The city answered an initiative")), path)
+        return _titled(
+            speaker,
+            (N_("The city answered the initiative '%(title)s'"), n.initiative_title),
+            N_("The city answered an initiative"),
+            f"/initiatives/{n.initiative_id}" if n.initiative_id else None,
+        )
     if n.kind == "warning":
         return NotificationText(
             speaker.gettext(N_("A moderator sent you a warning")), "/account/warnings"
@@ -102,3 +96,14 @@ def describe(notification: Notification, speaker: Speaks) -> NotificationText:
             speaker.gettext(with_title, actor=actor, title=n.post_title), post_path
         )
     return NotificationText(speaker.gettext(without_title, actor=actor), post_path)
+
+
+def _titled(
+    speaker: Speaks, with_title: tuple[str, str | None], without_title: str, path: str | None
+) -> NotificationText:
+    """A sentence naming the content by its title, or without it once the title is gone (a
+    withdrawn call or initiative)."""
+    sentence, title = with_title
+    if title:
+        return NotificationText(speaker.gettext(sentence, title=title), path)
+    return NotificationText(speaker.gettext(without_title), path)

@@ -30,6 +30,7 @@ from node.federation.background import WakeableLoop
 from node.federation.outbox import iso_now
 from node.federation.runtime import Federation
 from node.models.city import Figures, ReportState, ReportSubject
+from node.storage import city_messages as city_messages_store
 from node.storage import city_reports as city_reports_store
 from node.storage import neighbourhoods as neighbourhoods_store
 from node.storage.database import Database
@@ -51,6 +52,16 @@ class ReportSource(Protocol):
     def subjects(self, conn, now: int) -> list[ReportSubject]: ...
 
     def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None: ...
+
+
+class CityObjectSubjects:
+    """Subjects for a source that reports on city objects of one kind (surveys, events,
+    budgets...): every live one, once per neighbourhood of this node it went to."""
+
+    object_kind: str  # city_messages.kind
+
+    def subjects(self, conn, now: int) -> list[ReportSubject]:
+        return city_messages_store.list_report_subjects_of_kind(conn, self.object_kind)
 
 
 @dataclass(frozen=True)

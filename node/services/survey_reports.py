@@ -29,6 +29,7 @@ from node.models.surveys import (
     SurveyQuestion,
 )
 from node.services.disclosure import suppress
+from node.services.reporting import CityObjectSubjects
 from node.storage import city_messages as city_messages_store
 from node.storage import surveys as surveys_store
 
@@ -67,16 +68,14 @@ def received_survey(city_object: CityObject) -> ReceivedSurvey:
     )
 
 
-class SurveyReportSource:
+class SurveyReportSource(CityObjectSubjects):
     """Report source: participation while open, then the final suppressed tallies."""
 
     kind = REPORT_KIND
+    object_kind = KIND
 
     def __init__(self, k: int) -> None:
         self._k = k
-
-    def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return city_messages_store.list_report_subjects_of_kind(conn, KIND)
 
     def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
         city_object = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)

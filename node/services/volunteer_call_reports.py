@@ -14,7 +14,7 @@ volunteer_calls.py need them, and this module must not import volunteer_calls.py
 from __future__ import annotations
 
 from node.models.city import Figures, ReportSubject
-from node.storage import city_messages as city_messages_store
+from node.services.reporting import CityObjectSubjects
 from node.storage import city_reports as city_reports_store
 from node.storage import volunteer_calls as store
 
@@ -24,14 +24,12 @@ REPORT_KIND = "volunteer_replies"
 MAX_CONTACTS = 500
 
 
-class VolunteerRepliesSource:
+class VolunteerRepliesSource(CityObjectSubjects):
     """The report source `volunteer_replies`: per call and neighbourhood, the number of
     answers and the contacts shared on purpose. Runs inside Reporting's read."""
 
     kind = REPORT_KIND
-
-    def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return city_messages_store.list_report_subjects_of_kind(conn, KIND)
+    object_kind = KIND
 
     def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
         uri, neighbourhood_id = subject.subject_uri, subject.neighbourhood_id
