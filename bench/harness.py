@@ -204,6 +204,10 @@ def hello_process(port: int, log_path: Path, access_log: bool = True) -> ServerP
     return ServerProcess(args, log_path)
 
 
+def inbox_ceiling_process(port: int, log_path: Path) -> ServerProcess:
+    return ServerProcess([PYTHON, str(BENCH / "inbox_ceiling.py"), "--port", str(port)], log_path)
+
+
 async def wait_for_http(url: str, started_at: float, timeout: float = 30.0) -> float:
     """Poll `url` until it answers 200; return the seconds since `started_at` (perf_counter)."""
     deadline = time.perf_counter() + timeout

@@ -13,6 +13,9 @@ second; the node's inbox processor runs meanwhile, as it always does.
 
 The floor, in the same run: one Ed25519 verification + one RFC 8785 canonicalisation + one
 schema validation (the node's SchemaRegistry, compiled) of the same activity, in a plain loop.
+And the ceiling, in the same run: the same wrk load against bench/inbox_ceiling.py, an aiohttp
+server that only reads each body, makes one Ed25519 verification and answers 202, served the
+way the node is. What it reaches bounds any inbox built on aiohttp on this machine.
 
     .venv/bin/python bench/inbox.py [--activities 40000] [--seconds 8]
 """
@@ -40,6 +43,7 @@ from bench.harness import (
     RssSampler,
     benchmark_parser,
     free_port,
+    inbox_ceiling_process,
     load,
     machine,
     mib,
@@ -198,6 +202,20 @@ def floor(activity: dict, public_key) -> dict[str, float]:
     }
 
 
+async def measure_ceiling(work: Path, seconds: int):
+    """The same wrk load against bench/inbox_ceiling.py: body, one verification, 202."""
+    port = free_port()
+    process = inbox_ceiling_process(port, work / "ceiling.log").start()
+    try:
+        await wait_for_http(f"http://127.0.0.1:{port}/healthz", process.started_at)
+        script = BENCH / "wrk_replay.lua"
+        url = f"http://127.0.0.1:{port}"
+        await run_wrk(url, 2, script=script, script_args=[str(work / "warm")])
+        return await run_wrk(url, seconds, script=script, script_args=[str(work / "load")])
+    finally:
+        process.stop()
+
+
 async def run(args: argparse.Namespace) -> tuple[list[Figure], list[str]]:
     require_wrk()
     scratch = tempfile.TemporaryDirectory(prefix="quartier-bench-inbox-")
@@ -253,6 +271,8 @@ async def run(args: argparse.Namespace) -> tuple[list[Figure], list[str]]:
         finally:
             process.stop()
             loaded_s = time.perf_counter() - loaded_at
+        ceiling = await measure_ceiling(work, args.seconds)
+        print(f"  ceiling {ceiling.requests_per_s:,.0f}/s, load {load()}")
         wrapped = int(result.output.split("Wrapped: ")[1].split()[0])
         if wrapped:
             raise SystemExit(
@@ -274,6 +294,7 @@ async def run(args: argparse.Namespace) -> tuple[list[Figure], list[str]]:
     accepted = result.requests - result.non_2xx
     rate = accepted / result.seconds
     share = rate / rates["floor"]
+    ceiling_rate = (ceiling.requests - ceiling.non_2xx) / ceiling.seconds
     figures = [
         Figure(
             "Inbox, 50 senders",
@@ -283,6 +304,15 @@ async def run(args: argparse.Namespace) -> tuple[list[Figure], list[str]]:
             f"{share:.1%} of the floor",
             "≥ 60%",
             share >= 0.6,
+        ),
+        Figure(
+            "Inbox, 50 senders",
+            "the least an aiohttp inbox does (read the body, one Ed25519 verification, 202)",
+            f"{ceiling_rate:,.0f}/s",
+            f"floor {rates['floor']:,.0f}/s",
+            f"{ceiling_rate / rates['floor']:.1%} of the floor; the node {rate / ceiling_rate:.0%}"
+            " of it",
+            "",
         ),
         Figure(
             "Inbox, 50 senders",
