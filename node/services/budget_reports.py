@@ -21,7 +21,7 @@ from typing import Any
 
 from node.federation.outbox import unix_time_of
 from node.models.budgets import Budget, BudgetProject, NeighbourhoodResults, ProjectFigures
-from node.models.city import CityReport, Figures, ReportSubject
+from node.models.city import CityReport, Figures, ReportState, ReportSubject
 from node.services.disclosure import suppress
 from node.services.reporting import CityObjectSubjects
 from node.storage import budgets as budgets_store
@@ -75,7 +75,9 @@ class BudgetResultsSource(CityObjectSubjects):
     def __init__(self, min_cell_size: int) -> None:
         self._k = min_cell_size
 
-    def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
+    def figures(
+        self, conn, subject: ReportSubject, previous: ReportState | None, now: int
+    ) -> Figures | None:
         obj = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)
         if obj is None:
             return None

@@ -29,7 +29,7 @@ from node.federation.outbox import iso_now
 from node.federation.processing import sanitise_city_html
 from node.federation.runtime import Federation
 from node.models import User
-from node.models.city import CityObject, Figures, ReportSubject
+from node.models.city import CityObject, Figures, ReportState, ReportSubject
 from node.models.city_events import (
     AnnouncementViews,
     Attendance,
@@ -53,6 +53,10 @@ EVENT_KIND = "event"  # city_messages.kind of a received Event
 ANNOUNCEMENT_KIND = "announcement"
 ATTENDANCE = "event_attendance"
 VIEWS = "announcement_views"
+# Read counts of an announcement are reported until it expires, or for this long after it was
+# published if it never does; then a final count goes. Late readers are few by then, and a
+# city that has published for years does not have every pass count them all again.
+VIEWS_REPORTED_FOR = 90 * 24 * 3600
 MAX_COUNT = 10_000_000  # far above any neighbourhood: a larger reported figure is nonsense
 
 
@@ -96,31 +100,20 @@ def _count(value: Any) -> int:
     return value
 
 
-def _has_reported(conn, subject: ReportSubject, kind: str) -> bool:
-    return (
-        city_reports_store.get_report_state(
-            conn, subject.subject_uri, kind, subject.neighbourhood_id
-        )
-        is not None
-    )
-
-
 class EventAttendanceSource(CityObjectSubjects):
     """Per neighbourhood: how many residents are going, and how many maybe."""
 
     kind = ATTENDANCE
     object_kind = EVENT_KIND
 
-    def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
+    def figures(
+        self, conn, subject: ReportSubject, previous: ReportState | None, now: int
+    ) -> Figures | None:
         obj = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)
         end = _event_end(obj.document) if obj is not None else None
         final = end is not None and end < now
         counts = store.count_rsvps(conn, subject.subject_uri, subject.neighbourhood_id)
-        if (
-            not final
-            and not (counts.going or counts.maybe)
-            and not _has_reported(conn, subject, self.kind)
-        ):
+        if not final and not (counts.going or counts.maybe) and previous is None:
             return None  # nothing to say yet: no report until someone answers, or at the end
         return Figures({"going": counts.going, "maybe": counts.maybe}, final)
 
@@ -131,15 +124,17 @@ class AnnouncementViewsSource(CityObjectSubjects):
     kind = VIEWS
     object_kind = ANNOUNCEMENT_KIND
 
-    def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
-        found = city_messages_store.get_city_object_end_time(conn, subject.subject_uri)
+    def figures(
+        self, conn, subject: ReportSubject, previous: ReportState | None, now: int
+    ) -> Figures | None:
+        found = city_messages_store.get_city_object_times(conn, subject.subject_uri)
         if found is None:
             return None
-        message_id, end_time = found
+        message_id, end_time, published_at = found
         expiry = _timestamp(end_time)
-        final = expiry is not None and expiry < now
+        final = (expiry is not None and expiry < now) or now - published_at > VIEWS_REPORTED_FOR
         views = store.count_city_message_views(conn, message_id, subject.neighbourhood_id)
-        if not final and not views and not _has_reported(conn, subject, self.kind):
+        if not final and not views and previous is None:
             return None
         return Figures({"views": views}, final)
 

@@ -30,7 +30,6 @@ from node.federation.background import WakeableLoop
 from node.federation.outbox import iso_now
 from node.federation.runtime import Federation
 from node.models.city import Figures, ReportState, ReportSubject
-from node.storage import city_messages as city_messages_store
 from node.storage import city_reports as city_reports_store
 from node.storage import neighbourhoods as neighbourhoods_store
 from node.storage.database import Database
@@ -43,25 +42,33 @@ REPORT_TYPE = "quartier:Report"
 class ReportSource(Protocol):
     """One kind of aggregate. Both methods run on the database thread, inside one read.
 
+    `subjects` lists what may still be reported on, each with the state of its last report
+    (None before the first); a subject whose final report went is left out. `figures` gets
+    that state too: a source that stays silent until there is something to say tells so
+    from it.
+
     A source whose figures are never final (statistics: a neighbourhood's life goes on) says
     so with `ever_final = False`, and its figures are not even computed while its last report
     is younger than the interval: they could not be sent anyway."""
 
     kind: str
 
-    def subjects(self, conn, now: int) -> list[ReportSubject]: ...
+    def subjects(self, conn, now: int) -> list[tuple[ReportSubject, ReportState | None]]: ...
 
-    def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None: ...
+    def figures(
+        self, conn, subject: ReportSubject, previous: ReportState | None, now: int
+    ) -> Figures | None: ...
 
 
 class CityObjectSubjects:
     """Subjects for a source that reports on city objects of one kind (surveys, events,
     budgets...): every live one, once per neighbourhood of this node it went to."""
 
+    kind: str  # the report's kind
     object_kind: str  # city_messages.kind
 
-    def subjects(self, conn, now: int) -> list[ReportSubject]:
-        return city_messages_store.list_report_subjects_of_kind(conn, self.object_kind)
+    def subjects(self, conn, now: int) -> list[tuple[ReportSubject, ReportState | None]]:
+        return city_reports_store.list_open_report_subjects(conn, self.object_kind, self.kind)
 
 
 @dataclass(frozen=True)
@@ -127,14 +134,9 @@ class Reporting:
         changes = []
         neighbourhoods = {n.id: n for n in neighbourhoods_store.list_neighbourhoods(conn)}
         for source in self._sources:
-            for subject in source.subjects(conn, now):
+            for subject, state in source.subjects(conn, now):
                 neighbourhood = neighbourhoods.get(subject.neighbourhood_id)
                 if neighbourhood is None:
-                    continue
-                state = city_reports_store.get_report_state(
-                    conn, subject.subject_uri, source.kind, subject.neighbourhood_id
-                )
-                if state is not None and state.final:
                     continue
                 if (
                     state is not None
@@ -142,7 +144,7 @@ class Reporting:
                     and now - state.sent_at < self._interval
                 ):
                     continue  # only interim figures, and too soon for those
-                figures = source.figures(conn, subject, now)
+                figures = source.figures(conn, subject, state, now)
                 if figures is None:
                     continue
                 figures_hash = _hash(figures)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from node.config import Config
 from node.federation.runtime import Federation
-from node.models.city import CityReport, Figures, ReportSubject
+from node.models.city import CityReport, Figures, ReportState, ReportSubject
 from node.models.statistics import (
     MonthlyActivity,
     MonthRange,
@@ -195,9 +195,10 @@ class StatisticsReports:
         self._timezone = config.node.timezone
         self._actors = federation.actors
 
-    def subjects(self, conn, now: int) -> list[ReportSubject]:
+    def subjects(self, conn, now: int) -> list[tuple[ReportSubject, ReportState | None]]:
         """Every (city, neighbourhood) pair: the city on this node reports on all local
-        neighbourhoods; a remote city on those of our neighbourhoods that follow it."""
+        neighbourhoods; a remote city on those of our neighbourhoods that follow it. (Never
+        final, so none is left out.)"""
         neighbourhoods = neighbourhoods_store.list_neighbourhoods(conn)
         city = self._actors.city()
         subjects = []
@@ -208,9 +209,14 @@ class StatisticsReports:
             neighbourhood = by_key.get(local_actor)
             if neighbourhood is not None and (city is None or city_uri != city.uri):
                 subjects.append(ReportSubject(city_uri, city_uri, neighbourhood.id))
-        return subjects
+        return [
+            (s, city_reports_store.get_report_state(conn, s.subject_uri, KIND, s.neighbourhood_id))
+            for s in subjects
+        ]
 
-    def figures(self, conn, subject: ReportSubject, now: int) -> Figures:
+    def figures(
+        self, conn, subject: ReportSubject, previous: ReportState | None, now: int
+    ) -> Figures:
         months = month_ranges(now, self._timezone)
         activity = statistics_store.get_neighbourhood_activity(
             conn, subject.neighbourhood_id, months

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from node.federation.outbox import unix_time_of
-from node.models.city import CityObject, CityReport, Figures, ReportSubject
+from node.models.city import CityObject, CityReport, Figures, ReportState, ReportSubject
 from node.models.surveys import (
     AnswerMode,
     AreaResult,
@@ -77,7 +77,9 @@ class SurveyReportSource(CityObjectSubjects):
     def __init__(self, k: int) -> None:
         self._k = k
 
-    def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
+    def figures(
+        self, conn, subject: ReportSubject, previous: ReportState | None, now: int
+    ) -> Figures | None:
         city_object = city_messages_store.get_city_object_by_uri(conn, subject.subject_uri)
         if city_object is None:
             return None

@@ -13,9 +13,8 @@ volunteer_calls.py need them, and this module must not import volunteer_calls.py
 
 from __future__ import annotations
 
-from node.models.city import Figures, ReportSubject
+from node.models.city import Figures, ReportState, ReportSubject
 from node.services.reporting import CityObjectSubjects
-from node.storage import city_reports as city_reports_store
 from node.storage import volunteer_calls as store
 
 KIND = "volunteer_call"  # city_messages.kind of a received call
@@ -31,11 +30,12 @@ class VolunteerRepliesSource(CityObjectSubjects):
     kind = REPORT_KIND
     object_kind = KIND
 
-    def figures(self, conn, subject: ReportSubject, now: int) -> Figures | None:
+    def figures(
+        self, conn, subject: ReportSubject, previous: ReportState | None, now: int
+    ) -> Figures | None:
         uri, neighbourhood_id = subject.subject_uri, subject.neighbourhood_id
         answers = store.count_volunteer_replies(conn, uri, neighbourhood_id)
-        reported = city_reports_store.get_report_state(conn, uri, REPORT_KIND, neighbourhood_id)
-        if answers == 0 and reported is None:
+        if answers == 0 and previous is None:
             return None  # nothing to say yet; the first answer is then reported at once
         contacts = store.list_shared_contacts(conn, uri, neighbourhood_id, MAX_CONTACTS)
         # Never final: a volunteer may take their contact back after the call ended, and the

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
-from node.models.city import CityObject, ReportSubject
+from node.models.city import CityObject
 from node.models.federation import CityMessage
 
 
@@ -177,27 +177,16 @@ def list_city_object_targets_of_kind(
     return [(_city_object(row), row["target"]) for row in rows]
 
 
-def get_city_object_end_time(conn: sqlite3.Connection, object_uri: str) -> tuple[int, Any] | None:
-    """(city message id, the document's `endTime` as written) of a city object: what a views
-    report needs, read by SQLite's JSON functions instead of decoding the whole document."""
+def get_city_object_times(conn: sqlite3.Connection, object_uri: str) -> tuple[int, Any, int] | None:
+    """(city message id, the document's `endTime` as written, when it was published) of a
+    city object: what a views report needs, read by SQLite's JSON functions instead of
+    decoding the whole document."""
     row = conn.execute(
-        "SELECT id, json_extract(document, '$.endTime') FROM city_messages WHERE object_uri = ?",
+        "SELECT id, json_extract(document, '$.endTime'), published_at FROM city_messages"
+        " WHERE object_uri = ?",
         (object_uri,),
     ).fetchone()
-    return (row[0], row[1]) if row else None
-
-
-def list_report_subjects_of_kind(conn: sqlite3.Connection, kind: str) -> list[ReportSubject]:
-    """Every live city object of `kind`, once per neighbourhood it targets, as a report
-    subject. The documents are not read: a reporting pass asks for this after every inbox
-    batch, and decoding each document was a fifth of the processor's time (bench/inbox.py)."""
-    rows = conn.execute(
-        "SELECT m.object_uri, m.actor, t.neighbourhood_id FROM city_messages m"
-        " JOIN city_message_targets t ON t.message_id = m.id"
-        " WHERE m.kind = ? AND m.withdrawn_at IS NULL ORDER BY m.id, t.neighbourhood_id",
-        (kind,),
-    ).fetchall()
-    return [ReportSubject(row[0], row[1], row[2]) for row in rows]
+    return (row[0], row[1], row[2]) if row else None
 
 
 def get_city_message_for_neighbourhood(

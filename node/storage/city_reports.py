@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from node.models.city import CityReport, ReportState
+from node.models.city import CityReport, ReportState, ReportSubject
 from node.storage.peers import FOLLOWER_GROUPS_SQL, count_follower_groups
 
 # How a local neighbourhood is written among a city object's targets ("local:<id>"); a remote
@@ -89,18 +89,43 @@ def get_report_state(
     conn: sqlite3.Connection, subject_uri: str, kind: str, neighbourhood_id: int
 ) -> ReportState | None:
     row = conn.execute(
-        "SELECT * FROM report_state WHERE subject_uri = ? AND kind = ? AND neighbourhood_id = ?",
+        "SELECT report_uri, sequence, figures_hash, final, sent_at FROM report_state"
+        " WHERE subject_uri = ? AND kind = ? AND neighbourhood_id = ?",
         (subject_uri, kind, neighbourhood_id),
     ).fetchone()
-    if row is None:
-        return None
-    return ReportState(
-        report_uri=row["report_uri"],
-        sequence=row["sequence"],
-        figures_hash=row["figures_hash"],
-        final=bool(row["final"]),
-        sent_at=row["sent_at"],
-    )
+    return _report_state(row) if row is not None else None
+
+
+def _report_state(row) -> ReportState:
+    report_uri, sequence, figures_hash, final, sent_at = row
+    return ReportState(report_uri, sequence, figures_hash, bool(final), sent_at)
+
+
+def list_open_report_subjects(
+    conn: sqlite3.Connection, object_kind: str, report_kind: str
+) -> list[tuple[ReportSubject, ReportState | None]]:
+    """Every live city object of `object_kind`, once per neighbourhood it targets, with what
+    was last reported on it (None before the first report) — except those whose final
+    report went: nothing about them can change, and a city that has published for years
+    would otherwise have each reporting pass walk all it ever sent. One query, and the
+    documents are not read (a pass runs after every inbox batch)."""
+    rows = conn.execute(
+        "SELECT m.object_uri, m.actor, t.neighbourhood_id,"
+        " r.report_uri, r.sequence, r.figures_hash, r.final, r.sent_at"
+        " FROM city_messages m JOIN city_message_targets t ON t.message_id = m.id"
+        " LEFT JOIN report_state r ON r.subject_uri = m.object_uri AND r.kind = ?"
+        "  AND r.neighbourhood_id = t.neighbourhood_id"
+        " WHERE m.kind = ? AND m.withdrawn_at IS NULL AND coalesce(r.final, 0) = 0"
+        " ORDER BY m.id, t.neighbourhood_id",
+        (report_kind, object_kind),
+    ).fetchall()
+    return [
+        (
+            ReportSubject(row[0], row[1], row[2]),
+            _report_state(row[3:]) if row[3] is not None else None,
+        )
+        for row in rows
+    ]
 
 
 def put_report_state(

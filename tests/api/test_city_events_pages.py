@@ -306,6 +306,60 @@ async def test_announcement_views_are_counted_once_per_resident(aiohttp_client, 
     assert {(r.neighbourhood_name, r.views) for r in views.rows} == {("Centre", 2), ("Nimy", 1)}
 
 
+async def test_read_counts_become_final_90_days_after_publication(aiohttp_client, tmp_path):
+    node = await city_node(aiohttp_client, tmp_path)
+    centre = await node.register.create_neighbourhood("Centre")
+    staff = await node.user(Role.CITY_STAFF, email="staff@mons.example")
+    anne = await node.user(Role.RESIDENT, email="anne@example.org", neighbourhood="centre")
+    bert = await node.user(Role.RESIDENT, email="bert@example.org", neighbourhood="centre")
+    app = node.client.app
+    announcement = await app[ANNOUNCEMENTS].publish(
+        staff,
+        AnnouncementDraft(
+            title="Recycling park hours", body="Open on Sundays now.", all_neighbourhoods=True
+        ),
+    )
+    message = await message_id_of(node, centre.id, announcement.object_uri)
+    service = app[CITY_EVENTS]
+    assert await service.record_view(anne, message) is True
+
+    def reporting_at(moment: float) -> Reporting:
+        """The neighbourhood's reporting pass as it runs at another time."""
+        reporting = Reporting(
+            app[FEDERATION].db, node.config, app[FEDERATION], clock=lambda: moment
+        )
+        CityEvents(app[FEDERATION].db, node.config, app[CITY_BROADCAST], reporting, app[FEDERATION])
+        return reporting
+
+    def state(conn):
+        return city_reports_store.get_report_state(
+            conn, announcement.object_uri, "announcement_views", centre.id
+        )
+
+    # 89 days on, the count is still interim.
+    await reporting_at(time.time() + 89 * 86400).drain()
+    assert not (await app[FEDERATION].db.read("state", state)).final
+    assert (await service.announcement_views(announcement.object_uri)).total == 1
+
+    # At 91 days a late reader is still counted, in a final report...
+    assert await service.record_view(bert, message) is True
+    await reporting_at(time.time() + 91 * 86400).drain()
+    final = await app[FEDERATION].db.read("state", state)
+    assert final.final
+    assert (await service.announcement_views(announcement.object_uri)).total == 2
+
+    # ...after which the announcement is no longer walked: a later pass sends nothing.
+    listed = await app[FEDERATION].db.read(
+        "subjects",
+        city_reports_store.list_open_report_subjects,
+        "announcement",
+        "announcement_views",
+    )
+    assert announcement.object_uri not in {subject.subject_uri for subject, _ in listed}
+    await reporting_at(time.time() + 200 * 86400).drain()
+    assert await app[FEDERATION].db.read("state", state) == final
+
+
 async def test_json_api_publish_answer_and_read_counts(aiohttp_client, tmp_path):
     node = await city_node(aiohttp_client, tmp_path)
     centre = await node.register.create_neighbourhood("Centre")

@@ -193,7 +193,7 @@ async def test_volunteers_are_notified_and_the_city_sees_only_shared_contacts(
     service = node.client.app[VOLUNTEER_CALLS]
     subject = ReportSubject(body["call"]["object_uri"], "http://127.0.0.1:8080/ap/city", centre.id)
     figures = await service._db.read(
-        "next_report", service.source.figures, subject, int(time.time())
+        "next_report", service.source.figures, subject, None, int(time.time())
     )
     assert figures.data == {"answers": 2, "contacts": []}
 
@@ -201,7 +201,7 @@ async def test_volunteers_are_notified_and_the_city_sees_only_shared_contacts(
     response = await node.post_form(f"/volunteer-calls/{message_id}/withdraw", {})
     assert response.status == 303
     figures = await service._db.read(
-        "next_report", service.source.figures, subject, int(time.time())
+        "next_report", service.source.figures, subject, None, int(time.time())
     )
     assert figures.data == {"answers": 1, "contacts": []}
 
