@@ -27,12 +27,11 @@ from node.federation.outbox import iso_now, unix_time_of
 from node.federation.processing import sanitise_city_html
 from node.federation.runtime import Federation
 from node.models import User
-from node.models.city import CityObject, CityReport
+from node.models.city import CityObject
 from node.models.volunteer_calls import (
     NeighbourhoodReplies,
     ReceivedCall,
     ResidentCallView,
-    SharedContact,
     VolunteerCall,
     VolunteerCallResults,
     VolunteerCallSummary,
@@ -50,9 +49,13 @@ from node.services.residency import resident_neighbourhood
 from node.services.rich_text import render_markdown
 from node.services.volunteer_call_reports import (
     KIND,
-    MAX_CONTACTS,
+    MAX_CONTACT,
+    MAX_MESSAGE,
+    MAX_NAME,
     REPORT_KIND,
     VolunteerRepliesSource,
+    neighbourhood_replies,
+    report_count,
 )
 from node.storage import city_messages as city_messages_store
 from node.storage import city_reports as city_reports_store
@@ -70,9 +73,6 @@ NEEDED = "quartier:needed"
 MAX_TITLE = 200
 MAX_DESCRIPTION = 10_000
 MAX_NEEDED = 100_000
-MAX_NAME = 100
-MAX_CONTACT = 200
-MAX_MESSAGE = 500
 FORM_ORDER = ("title", "description", "needed", "ends_at", "targets")
 
 
@@ -99,33 +99,10 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _count(value: Any) -> int | None:
-    """A count from a (possibly remote, untrusted) report, or None if it is not one."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    return None
-
-
-def _contacts(value: Any) -> tuple[SharedContact, ...]:
-    """Contacts from a report; anything malformed is left out rather than shown oddly."""
-    if not isinstance(value, list):
-        return ()
-    found = []
-    for item in value[:MAX_CONTACTS]:
-        if not isinstance(item, dict):
-            continue
-        name, contact, message = item.get("name"), item.get("contact"), item.get("message", "")
-        if isinstance(name, str) and isinstance(contact, str) and isinstance(message, str):
-            found.append(
-                SharedContact(name[:MAX_NAME], contact[:MAX_CONTACT], message[:MAX_MESSAGE])
-            )
-    return tuple(sorted(found, key=lambda c: (c.name.casefold(), c.contact, c.message)))
-
-
 def received_call(obj: CityObject) -> ReceivedCall:
     """A call as residents see it, from the stored document (local or remote alike)."""
     document = obj.document
-    needed = _count(document.get(NEEDED))
+    needed = report_count(document.get(NEEDED))
     return ReceivedCall(
         message_id=obj.message_id,
         object_uri=obj.object_uri,
@@ -299,7 +276,7 @@ class VolunteerCalls:
             totals: dict[str, int] = {}
             for report in city_reports_store.list_city_reports_of_kind(conn, REPORT_KIND):
                 figures = report.figures if isinstance(report.figures, dict) else {}
-                answers = _count(figures.get("answers")) or 0
+                answers = report_count(figures.get("answers")) or 0
                 totals[report.subject_uri] = totals.get(report.subject_uri, 0) + answers
             return [
                 VolunteerCallSummary(call, totals.get(call.object_uri, 0))
@@ -334,9 +311,11 @@ class VolunteerCalls:
                     known = remote.get(target)
                     uri, name = target, (known.name if known else target)
                     host = known.host if known else ""
-                rows.append(_replies(name, host, reports.pop(uri, None)))
+                rows.append(neighbourhood_replies(name, host, reports.pop(uri, None)))
             # A neighbourhood no longer in the list (it stopped following) still counts.
-            rows.extend(_replies(r.neighbourhood_name, r.host, r) for r in reports.values())
+            rows.extend(
+                neighbourhood_replies(r.neighbourhood_name, r.host, r) for r in reports.values()
+            )
             rows.sort(key=lambda r: (r.name.casefold(), r.host))
             return VolunteerCallResults(call, tuple(rows))
 
@@ -491,17 +470,3 @@ class VolunteerCalls:
             await self._notify_quietly()
             if not self._notify_again:
                 return
-
-
-def _replies(name: str, host: str, report: CityReport | None) -> NeighbourhoodReplies:
-    """One neighbourhood's row; a remote report is untrusted, so odd values show as none."""
-    if report is None:
-        return NeighbourhoodReplies(name=name, host=host, answers=None)
-    figures = report.figures if isinstance(report.figures, dict) else {}
-    return NeighbourhoodReplies(
-        name=report.neighbourhood_name or name,
-        host=host or report.host,
-        answers=_count(figures.get("answers")),
-        contacts=_contacts(figures.get("contacts")),
-        received_at=report.received_at,
-    )
