@@ -136,8 +136,8 @@ class Reporting:
         for source in self._sources:
             for subject, state in source.subjects(conn, now):
                 neighbourhood = neighbourhoods.get(subject.neighbourhood_id)
-                if neighbourhood is None:
-                    continue
+                if neighbourhood is None or (state is not None and state.final):
+                    continue  # (a source should not list a final one; never send it again)
                 if (
                     state is not None
                     and not getattr(source, "ever_final", True)
