@@ -137,7 +137,7 @@ class Reporting:
             for subject, state in source.subjects(conn, now):
                 neighbourhood = neighbourhoods.get(subject.neighbourhood_id)
                 if neighbourhood is None or (state is not None and state.final):
-                    continue  # (a source should not list a final one; never send it again)
+                    continue  # a final report is never followed by another, whatever lists it
                 if (
                     state is not None
                     and not getattr(source, "ever_final", True)
