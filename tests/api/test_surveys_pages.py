@@ -371,7 +371,7 @@ CENTRE_ANSWERS = [
     (0, [0, 1], 3, "More benches please", "SECRET-UNSHARED-1"),
     (0, [0], 3, "Plant trees", None),
     (0, [0, 1], 4, None, "SECRET-UNSHARED-2"),
-    (0, [1], 3, "Plant trees", None),
+    (1, [1], 3, "Plant trees", None),
     (1, [0], 4, None, None),
     (2, [2], 4, None, None),
 ]
@@ -425,14 +425,15 @@ async def test_results_show_counts_hide_small_cells_and_never_a_person(aiohttp_c
             r"<td class=\"numeric\">50",
             page,
         )
-        # Question 1 (single): Centre shows Bike 4; Bus 1 and Car 1 are hidden, and so the
-        # total says how many answers are in hidden cells
+        # Question 1 (single): in Centre, Bike 3, Bus 2, Car 1. Car is hidden (k = 2), and
+        # with it Bus, the smallest count of k or more: else Car = 6 - 3 - 2. So the total
+        # says how many answers are in hidden cells.
         q1 = page[page.index('id="question-1"') : page.index('id="question-2"')]
         assert "<svg" in q1 and "<title>How do you get to the centre?</title>" in q1
-        assert '<tr><td>Bike</td><td class="numeric">4' in q1
-        assert "3 answers are in hidden cells" in q1  # Bus 1 + Car 1 in Centre, Nimy's 1
+        assert '<tr><td>Bike</td><td class="numeric">3' in q1
+        assert "4 answers are in hidden cells" in q1  # Bus 2 + Car 1 in Centre, Nimy's 1
         assert (
-            '<th scope="row">Centre</th><td class="numeric">4</td><td class="numeric">'
+            '<th scope="row">Centre</th><td class="numeric">3</td><td class="numeric">'
             '<span class="hint">hidden</span></td>' in q1
         )
         # Question 3 (scale): values 4 and 5 chosen by 3 each in Centre
@@ -458,7 +459,7 @@ async def test_results_show_counts_hide_small_cells_and_never_a_person(aiohttp_c
                 "1",
                 "How do you get to the centre?",
                 "Bike",
-                "4",
+                "3",
                 "7",
                 "7",
                 "7",
@@ -471,8 +472,8 @@ async def test_results_show_counts_hide_small_cells_and_never_a_person(aiohttp_c
         json_response = await staff.get(f"/city/surveys/{survey.id}/results.json")
         data = json.loads(await json_response.text())
         centre = next(a for a in data["areas"] if a["name"] == "Centre")
-        assert [c["count"] for c in centre["questions"][0]["cells"]] == [4, None, None]
-        assert centre["questions"][0]["hidden"] == 2
+        assert [c["count"] for c in centre["questions"][0]["cells"]] == [3, None, None]
+        assert centre["questions"][0]["hidden"] == 3
         assert data["overall"]["responding_households"] == 7
         assert sorted(data["overall"]["questions"][3]["texts"]) == [
             "More benches please",

@@ -50,11 +50,15 @@ def suppress_expected(counts: list[int], answered: int, adds_up: bool) -> list[i
     """The rule as docs/privacy.md states it, written out independently of the code."""
     if answered < K:
         return [None] * len(counts)
-    shown = [None if 0 < c < K else c for c in counts]
-    if adds_up and shown.count(None) == 1:
-        smallest = min((c, i) for i, c in enumerate(counts) if shown[i] is not None and c > 0)
-        shown[smallest[1]] = None
-    return shown
+    small = [0 < c < K for c in counts]
+    if not adds_up or not any(small):
+        return [None if is_small else c for c, is_small in zip(counts, small, strict=True)]
+    # Cells that add up, one of them small: zeros and the smallest large cells hide with it.
+    smallest_large = min((c for c in counts if c >= K), default=None)
+    return [
+        None if is_small or c in (0, smallest_large) else c
+        for c, is_small in zip(counts, small, strict=True)
+    ]
 
 
 async def join(node: FederatedNode, slug: str, count: int, label: str) -> list:
