@@ -11,6 +11,7 @@ The reports are computed, and read on the city's side, in node/services/budget_r
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -60,13 +61,22 @@ MIN_PROJECTS = 2
 MAX_EUROS = 1_000_000_000
 
 
+# Whole euros as people type them: plain digits, or digits grouped by threes with a space, a
+# point, a comma or an apostrophe ("50 000", "50.000", "50,000", "50'000"), optionally with
+# zero cents (",00", ".00"). Anything else after a point or a comma is a decimal ("50,5",
+# "10.50"): refused rather than read as 505 or 1050.
+_WHOLE_EUROS = re.compile(r"(\d+|\d{1,3}(?:([.,'])\d{3})(?:\2\d{3})*)(?:[.,]00?)?")
+
+
 def whole_euros(text: str) -> int | None:
     """A typed amount ("50000", "50 000", "50.000 €") as whole euros; None if it is not one."""
-    digits = text.replace(" ", "").replace("\u00a0", "").replace("\u202f", "").replace("€", "")
-    digits = digits.replace(".", "").replace(",", "").replace("'", "")
-    if not digits.isascii() or not digits.isdigit() or len(digits) > 12:
+    compact = text.replace("\u00a0", " ").replace("\u202f", " ").replace("€", "").strip()
+    compact = re.sub(r"(?<=\d) (?=\d{3}\b)", "'", compact)  # a space between groups of three
+    found = _WHOLE_EUROS.fullmatch(compact)
+    if found is None or not compact.isascii():
         return None
-    return int(digits)
+    digits = re.sub(r"\D", "", found[1])
+    return int(digits) if len(digits) <= 12 else None
 
 
 class Budgets:

@@ -139,6 +139,16 @@ async def test_budget_from_form_to_allocation_results_and_outcome(aiohttp_client
     response = await node.post_form(f"/budgets/{message_id}", {"project.0": "4500"})
     assert "At most the project's cost" in field_errors(await response.text())["project.0"]
 
+    # Cents are refused, not read as a larger whole number ("50,5" is not 505 €), and what
+    # was typed stays in the form; grouped thousands are understood
+    response = await node.post_form(
+        f"/budgets/{message_id}", {"project.0": "50,5", "project.1": "1.000", "project.2": ""}
+    )
+    assert response.status == 400
+    page = await response.text()
+    assert field_errors(page) == {"project.0": "Give a whole number of euros, 0 or more."}
+    assert 'value="50,5"' in page and 'value="1.000"' in page
+
     # Within the amount, it is saved and shown again; it may change until closing
     response = await node.post_form(
         f"/budgets/{message_id}", {"project.0": "4000", "project.1": "1000", "project.2": ""}
