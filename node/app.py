@@ -84,10 +84,11 @@ def create_app(
     app = web.Application(
         client_max_size=int(config.server.max_upload_mb * 1024 * 1024),
         middlewares=[
+            # Outermost, so that it counts the status the client got, error pages included.
+            metrics_middleware,
             security_headers_middleware,
             error_middleware,
             activitypub_only_middleware,
-            metrics_middleware,
             identity_middleware,
             access_middleware,
             csrf_middleware,

@@ -41,6 +41,19 @@ async def test_requests_are_counted_by_route_method_and_status_and_timed(node):
     assert [n for _, n in bounds] == sorted(n for _, n in bounds)
 
 
+async def test_the_status_counted_is_the_one_the_client_got(node):
+    # Refusals the application raises (a bad token, a page for signed-in people, an invalid
+    # API request) are counted with their own status: counted as 500 they would set off the
+    # server-error alert of docs/operations.md and hide the real ones.
+    bad_token = {"Authorization": "Bearer not-a-token", "Accept": "application/json"}
+    assert (await node.client.get("/api/v1/me", headers=bad_token)).status == 401
+    assert (await node.client.get("/account", allow_redirects=False)).status == 303
+    counted = (await scrape(node))["quartier_http_requests_total"]
+    assert counted[(("method", "GET"), ("route", "/api/v1/me"), ("status", "401"))] == 1
+    assert counted[(("method", "GET"), ("route", "/account"), ("status", "303"))] == 1
+    assert not [labels for labels in counted if ("status", "500") in labels]
+
+
 async def test_database_interactions_are_counted_by_name(node):
     await node.client.get("/healthz")
     samples = await scrape(node)
