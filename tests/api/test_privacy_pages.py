@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -267,3 +268,25 @@ async def test_the_privacy_page_explains_who_sees_what(node, browsers):
     assert page.status == 200
     for heading in ("Your neighbours", "Moderators", "The node&#39;s administrator", "The city"):
         assert heading in html
+
+
+@pytest.mark.parametrize(
+    ("role", "neighbourhood"),
+    [
+        (Role.RESIDENT, "centre"),
+        (Role.MODERATOR, "centre"),
+        (Role.CITY_STAFF, None),
+        (Role.ADMIN, None),
+    ],
+)
+async def test_every_link_on_my_account_page_opens(node, browsers, neighbours, role, neighbourhood):
+    # City staff and admins once found "E-mail notifications" there, which answered 403.
+    user = await node.user(role, f"{role.value}-links@example.org", neighbourhood)
+    browser = browsers.open()
+    await browser.login(user.email)
+    page = await (await browser.get("/account")).text()
+    links = re.findall(r'<a href="(/(?:account|notifications)[^"]*)"', page)
+    assert "/account/data" in links
+    assert ("/notifications/settings" in links) is (role in (Role.RESIDENT, Role.MODERATOR))
+    for link in links:
+        assert (await browser.get(link)).status == 200, link
