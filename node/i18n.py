@@ -15,7 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_time, get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -105,9 +105,16 @@ class Translator:
 
     def datetime(self, timestamp: int, format: str = "medium") -> str:
         moment = datetime.fromtimestamp(timestamp, UTC)
-        return format_datetime(
-            moment, format=format, locale=Locale.parse(self.locale), tzinfo=self.timezone
-        )
+        locale = Locale.parse(self.locale)
+        if format in ("long", "full"):
+            # Babel's own long and full forms end in seconds and a time zone ("13 décembre
+            # 2026, 02:11:18 +0100"): residents want the day in words and the minute. So the
+            # date in that form, the time in the short one, joined as the language joins them.
+            date = format_date(moment.astimezone(self.timezone), format, locale=locale)
+            time = format_time(moment, "short", tzinfo=self.timezone, locale=locale)
+            joined = get_datetime_format(format, locale=locale).replace("'", "")
+            return joined.replace("{0}", time).replace("{1}", date)
+        return format_datetime(moment, format=format, locale=locale, tzinfo=self.timezone)
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)
