@@ -115,12 +115,13 @@ def get_city_message_actor(conn: sqlite3.Connection, object_uri: str) -> str | N
 def list_city_messages_for_neighbourhood(
     conn: sqlite3.Connection, neighbourhood_id: int, now: int, limit: int = 20
 ) -> list[CityMessage]:
-    """Live messages for a neighbourhood: pinned and urgent first, then newest."""
+    """Live messages for a neighbourhood: urgent first (a water cut goes above a pinned
+    festival), then pinned, then newest."""
     rows = conn.execute(
         "SELECT m.* FROM city_message_targets t JOIN city_messages m ON m.id = t.message_id"
         " WHERE t.neighbourhood_id = ? AND m.withdrawn_at IS NULL"
         " AND (m.expires_at IS NULL OR m.expires_at > ?)"
-        " ORDER BY m.pinned DESC, m.urgent DESC, m.published_at DESC LIMIT ?",
+        " ORDER BY m.urgent DESC, m.pinned DESC, m.published_at DESC LIMIT ?",
         (neighbourhood_id, now, limit),
     ).fetchall()
     return [_message(row) for row in rows]
@@ -156,6 +157,20 @@ def get_city_object_for_neighbourhood(
         (message_id, neighbourhood_id, kind),
     ).fetchone()
     return _city_object(row) if row else None
+
+
+def list_upcoming_city_objects_for_neighbourhood(
+    conn: sqlite3.Connection, neighbourhood_id: int, kind: str, now: int, limit: int
+) -> list[CityObject]:
+    """Live city objects of `kind` sent to the neighbourhood that have not left its feed yet
+    (`expires_at`: for an event, its end, or its start without one), soonest first."""
+    rows = conn.execute(
+        "SELECT m.* FROM city_message_targets t JOIN city_messages m ON m.id = t.message_id"
+        " WHERE t.neighbourhood_id = ? AND m.kind = ? AND m.withdrawn_at IS NULL"
+        " AND m.expires_at > ? ORDER BY m.expires_at LIMIT ?",
+        (neighbourhood_id, kind, now, limit),
+    ).fetchall()
+    return [_city_object(row) for row in rows]
 
 
 def get_city_object_by_uri(conn: sqlite3.Connection, object_uri: str) -> CityObject | None:
