@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from aiohttp import web
 
 from node.api.access import PUBLIC, RESIDENTS, access
-from node.api.app_keys import POSTS, USER_KEY
+from node.api.app_keys import CITY_EVENTS, CONFIG, POSTS, USER_KEY
 from node.api.rendering import render_page
+from node.models.city_events import ResidentEvent
+from node.services.events import EventDay
 
 ICAL = "text/calendar"
 
@@ -23,14 +29,46 @@ def _ical_response(body: bytes, name: str) -> web.Response:
     )
 
 
+@dataclass(frozen=True)
+class CalendarDay:
+    """One local day of the events page: residents' events ("post") and the city's ("city"),
+    by start time."""
+
+    day: date
+    timestamp: int  # the first event's start, for formatting the day
+    items: tuple[tuple[str, object], ...]
+
+
+def calendar_days(
+    neighbours: list[EventDay], city: list[ResidentEvent], timezone: ZoneInfo
+) -> list[CalendarDay]:
+    items = [("post", e, e.starts_at) for day in neighbours for e in day.events]
+    items += [("city", e, e.starts_at) for e in city if e.starts_at is not None]
+    items.sort(key=lambda item: item[2])
+    days: list[CalendarDay] = []
+    for kind, event, starts_at in items:
+        day = datetime.fromtimestamp(starts_at, timezone).date()
+        if days and days[-1].day == day:
+            last = days[-1]
+            days[-1] = CalendarDay(day, last.timestamp, (*last.items, (kind, event)))
+        else:
+            days.append(CalendarDay(day, starts_at, ((kind, event),)))
+    return days
+
+
 async def _events_page(request: web.Request, new_url: str | None = None) -> web.Response:
     events = request.app[POSTS].events
     user = request[USER_KEY]
+    days = calendar_days(
+        await events.upcoming(user),
+        await request.app[CITY_EVENTS].upcoming_for_resident(user),
+        ZoneInfo(request.app[CONFIG].node.timezone),
+    )
     return await render_page(
         request,
         "posts/events.html",
         {
-            "days": await events.upcoming(user),
+            "days": days,
             "token_created_at": await events.calendar_token_created_at(user),
             "new_url": new_url,
             "notice": request.query.get("notice", ""),

@@ -57,6 +57,7 @@ VIEWS = "announcement_views"
 # published if it never does; then a final count goes. Late readers are few by then, and a
 # city that has published for years does not have every pass count them all again.
 VIEWS_REPORTED_FOR = 90 * 24 * 3600
+UPCOMING_CITY_EVENTS = 50  # on the neighbourhood's events page
 MAX_COUNT = 10_000_000  # far above any neighbourhood: a larger reported figure is nonsense
 
 
@@ -396,6 +397,24 @@ class CityEvents:
             return self._resident_event(conn, user, self._visible(conn, user, message_id))
 
         return await self._db.read("resident_city_event", read)
+
+    async def upcoming_for_resident(self, user: User) -> list[ResidentEvent]:
+        """The city's events sent to the resident's neighbourhood that are not over, by start:
+        the neighbourhood's events page lists them beside the residents' own."""
+        if user.neighbourhood_id is None:
+            return []
+        now = int(self._clock())
+
+        def read(conn) -> list[ResidentEvent]:
+            found = city_messages_store.list_upcoming_city_objects_for_neighbourhood(
+                conn, user.neighbourhood_id, EVENT_KIND, now, UPCOMING_CITY_EVENTS
+            )
+            return [self._resident_event(conn, user, obj) for obj in found]
+
+        events = await self._db.read("upcoming_city_events", read)
+        return sorted(
+            (e for e in events if e.starts_at is not None), key=lambda e: (e.starts_at, e.title)
+        )
 
     async def rsvp(self, user: User, message_id: int, answer: str) -> ResidentEvent:
         """Going, maybe, or not going (forgets the answer). Kept on this node only."""

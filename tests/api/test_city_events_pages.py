@@ -174,6 +174,59 @@ async def test_resident_answers_and_staff_see_counts_but_never_names(aiohttp_cli
     assert shown.my_answer.value == "none" and shown.neighbourhood.going == 0
 
 
+async def test_the_neighbourhood_events_page_lists_the_citys_upcoming_events(
+    aiohttp_client, tmp_path
+):
+    node = await city_node(aiohttp_client, tmp_path)
+    centre = await node.register.create_neighbourhood("Centre")
+    nimy = await node.register.create_neighbourhood("Nimy")
+    staff = await node.user(Role.CITY_STAFF, email="staff@mons.example")
+    await node.user(Role.RESIDENT, email="anne@example.org", neighbourhood="centre")
+    service = node.client.app[CITY_EVENTS]
+    soon = int(time.time()) + 2 * 86400
+
+    async def publish(title: str, starts_at: int, neighbourhood_id: int):
+        draft = EventDraft(
+            title=title,
+            location="Town hall",
+            starts_at=starts_at,
+            ends_at=starts_at + 7200,
+            targets=Targets(local=(neighbourhood_id,)),
+        )
+        return await service.create(staff, draft)
+
+    later = await publish("Public meeting on road works", soon + 86400, centre.id)
+    first = await publish("Repair café", soon, centre.id)
+    await publish("Nimy's own fair", soon, nimy.id)
+    withdrawn = await publish("Cancelled concert", soon, centre.id)
+    await service.withdraw(staff, withdrawn.id)
+
+    await node.login("anne@example.org")
+    page = await (await node.client.get("/events")).text()
+
+    first_id = await message_id_of(node, centre.id, first.object_uri)
+    later_id = await message_id_of(node, centre.id, later.object_uri)
+    assert f'href="/city-events/{first_id}">Repair café</a>' in page
+    assert f'href="/city-events/{later_id}">Public meeting on road works</a>' in page
+    assert page.index("Repair café") < page.index("Public meeting on road works")
+    assert "From Mons" in page
+    assert "Nimy&#39;s own fair" not in page and "Cancelled concert" not in page
+    assert "No upcoming events" not in page
+
+    # A month later, both are over and the list is empty
+    app = node.client.app
+    a_month_later = CityEvents(
+        app[FEDERATION].db,
+        node.config,
+        app[CITY_BROADCAST],
+        app[REPORTING],
+        app[FEDERATION],
+        clock=lambda: time.time() + 30 * 86400,
+    )
+    anne = await node.accounts.user_by_email("anne@example.org")
+    assert await a_month_later.upcoming_for_resident(anne) == []
+
+
 async def test_public_page_and_withdrawal(aiohttp_client, tmp_path):
     node = await city_node(aiohttp_client, tmp_path)
     centre = await node.register.create_neighbourhood("Centre")
