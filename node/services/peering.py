@@ -46,11 +46,28 @@ class Peering:
 
     async def follow_city(self, handle: str, neighbourhood_slugs: list[str] | None) -> list[Follow]:
         """Our neighbourhoods follow a city actor, given as city@host or its URL."""
+        typed = handle.strip().removeprefix("acct:").lstrip("@")
+        user, _, host = typed.partition("@")
+        if not typed.startswith(("https://", "http://")) and not (user and host):
+            raise InvalidInput(
+                {
+                    "handle": (
+                        N_("“%(handle)s” is not a city's address such as city@quartier.mons.be."),
+                        {"handle": handle.strip()},
+                    )
+                }
+            )
         try:
             uri = await self._federation.directory.webfinger(handle)
             await self._federation.directory.actor(uri)
         except ActorError as exc:
-            raise InvalidInput({"handle": ("%(reason)s", {"reason": str(exc)})}) from None
+            # The sentence in the admin's language; the server's own answer after it, as it
+            # came (what the other server's admin will want to hear).
+            reason = (
+                N_("Could not reach %(handle)s (%(reason)s)."),
+                {"handle": typed, "reason": str(exc)},
+            )
+            raise InvalidInput({"handle": reason}) from None
         neighbourhoods = await self._db.read(
             "list_neighbourhoods", neighbourhoods_store.list_neighbourhoods
         )
@@ -80,6 +97,9 @@ class Peering:
             raise NotFound("%(reason)s", reason=str(exc)) from None
 
     async def set_host_policy(self, host: str, policy: str, note: str = "") -> None:
+        name = host.strip()
+        if not name or "/" in name or " " in name:
+            raise InvalidInput({"host": N_("Give a server's host name, such as quartier.nimy.be.")})
         try:
             await self._federation.policy.set_host_policy(host, policy, note)
         except FollowError as exc:

@@ -437,20 +437,35 @@ class Surveys:
 def _check_answers(survey: ReceivedSurvey, answers: Answers) -> Answers:
     problems: dict[str, str] = {}
     clean: Answers = {}
+    # Through the API an answer can name any number and hold any JSON: each wrong one is
+    # named, rather than dropped and reported as "answer at least one question".
+    for n in sorted(answers):
+        if not 0 <= n < len(survey.questions):
+            problems[f"q{n}"] = N_("This survey has no such question.")
     for n, q in enumerate(survey.questions):
         value = answers.get(n)
         if q.kind is QuestionKind.TEXT:
-            text = value.strip() if isinstance(value, str) else ""
+            if value is not None and not isinstance(value, str):
+                problems[f"q{n}"] = N_("Answer this question with text.")
+                continue
+            text = value.strip() if value is not None else ""
             if len(text) > MAX_TEXT_ANSWER:
                 problems[f"q{n}"] = N_("Keep your answer under 2,000 characters.")
             elif text:
                 clean[n] = text
         else:
-            chosen = sorted(set(value)) if isinstance(value, list) else []
-            size = q.scale_max if q.kind is QuestionKind.SCALE else len(q.options)
-            if any(not isinstance(c, int) or not 0 <= c < size for c in chosen):
+            if value is not None and not isinstance(value, list):
                 problems[f"q{n}"] = N_("Choose from the options given.")
-            elif len(chosen) > 1 and q.kind is not QuestionKind.MULTIPLE:
+                continue
+            size = q.scale_max if q.kind is QuestionKind.SCALE else len(q.options)
+            if any(
+                not isinstance(c, int) or isinstance(c, bool) or not 0 <= c < size
+                for c in value or []
+            ):
+                problems[f"q{n}"] = N_("Choose from the options given.")
+                continue
+            chosen = sorted(set(value or []))
+            if len(chosen) > 1 and q.kind is not QuestionKind.MULTIPLE:
                 problems[f"q{n}"] = N_("Choose one answer.")
             elif chosen:
                 clean[n] = chosen

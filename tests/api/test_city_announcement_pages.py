@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import html
 
 from node.api.app_keys import ANNOUNCEMENTS
 from node.app import create_app
@@ -90,10 +90,18 @@ async def test_admin_federation_page_lists_policy_and_refuses_a_bad_host(node):
     )
     assert response.status == 303
     assert "quartier.nimy.be" in await (await node.client.get("/admin/federation")).text()
-    # An unreachable city is explained beside the field
+    # A mistyped address, and an unreachable city, are explained beside the field
     response = await node.post_form("/admin/federation/follow", {"handle": "not-a-handle"})
     assert response.status == 400
-    assert re.search(r"not a handle", await response.text())
+    errors = field_errors(await response.text())
+    assert html.unescape(errors["handle"]) == (
+        "“not-a-handle” is not a city's address such as city@quartier.mons.be."
+    )
+    response = await node.post_form("/admin/federation/follow", {"handle": "city@127.0.0.1:9"})
+    assert response.status == 400
+    assert field_errors(await response.text())["handle"].startswith(
+        "Could not reach city@127.0.0.1:9 ("
+    )
 
 
 async def test_staff_edit_an_announcement_and_residents_see_the_new_version(

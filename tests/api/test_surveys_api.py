@@ -186,6 +186,20 @@ async def test_a_resident_answers_and_changes_and_another_neighbourhood_gets_404
     assert (await problem_of(response))["errors"] == [
         {"field": "answers.0", "message": "Choose one answer."}
     ]
+    # Each wrong answer is named with what is wrong with it: text for a scale, a list for a
+    # text question, a question the survey does not have
+    response = await anne.call(
+        "PUT",
+        path,
+        422,
+        ids={"id": survey_id},
+        json={"answers": {"2": "very safe", "3": [1], "9": [0]}},
+    )
+    assert sorted((e["field"], e["message"]) for e in (await problem_of(response))["errors"]) == [
+        ("answers.2", "Choose from the options given."),
+        ("answers.3", "Answer this question with text."),
+        ("answers.9", "This survey has no such question."),
+    ]
     mine = await resident_view(anne, survey_id)
     assert mine["my_answer"]["answers"] == second
 
