@@ -92,3 +92,6 @@ def setup_routes(app: web.Application) -> None:
     # every call, ~54 us of every page (bench/feed_load.py's profile).
     stylesheet = str(app.router["static"].url_for(filename="quartier.css"))
     aiohttp_jinja2.get_env(app).globals["stylesheet_url"] = stylesheet
+    # Named in every page, or each browser asks for /favicon.ico and logs a 404.
+    favicon = str(app.router["static"].url_for(filename="favicon.svg"))
+    aiohttp_jinja2.get_env(app).globals["favicon_url"] = favicon

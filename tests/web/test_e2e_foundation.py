@@ -127,3 +127,16 @@ async def test_a_wrong_code_is_explained_beside_the_field_and_nothing_typed_is_l
     assert await page.get_by_label("Your name").input_value() == "Lucie"
     assert await page.get_by_label("E-mail address").input_value() == "lucie@example.org"
     assert await page.get_by_label("Password", exact=True).input_value() == ""
+
+
+async def test_a_page_loads_without_a_failed_request(served_node: ServedNode, page):
+    # Browsers ask for an icon; with none named, each page logged a 404 in the console.
+    failed: list[str] = []
+    page.on("console", lambda message: message.type == "error" and failed.append(message.text))
+    page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
+    await page.goto(f"{served_node.base_url}/login")
+    icon = await page.locator('link[rel="icon"]').get_attribute("href")
+    response = await page.request.get(f"{served_node.base_url}{icon}")
+    assert response.status == 200 and response.headers["content-type"] == "image/svg+xml"
+    await page.wait_for_timeout(500)  # the icon is fetched after the page has loaded
+    assert failed == []
