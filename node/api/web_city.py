@@ -13,6 +13,7 @@ from node.api.app_keys import (
     CITY_EVENTS,
     CONFIG,
     REGISTER,
+    STATISTICS,
     TRANSLATOR_KEY,
     USER_KEY,
 )
@@ -26,7 +27,10 @@ from node.services.announcements import AnnouncementDraft
 @access(CITY)
 async def city_get(request: web.Request) -> web.Response:
     summaries = await request.app[REGISTER].neighbourhood_summaries()
-    return await render_page(request, "city/index.html", {"summaries": summaries})
+    # Neighbourhoods on other servers, as they last reported (this node's own are read live).
+    overview = await request.app[STATISTICS].overview()
+    remote = [n for n in overview.neighbourhoods if not n.local]
+    return await render_page(request, "city/index.html", {"summaries": summaries, "remote": remote})
 
 
 async def _announcements_page(request: web.Request, form: Form, status: int = 200):

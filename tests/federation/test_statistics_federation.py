@@ -4,6 +4,7 @@ or post ever crosses the network."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from node.api.app_keys import POSTS, SCHEMAS, STATISTICS
@@ -11,6 +12,7 @@ from node.models import Role
 from node.services.accounts import NewAccount
 from node.services.post_drafts import PostDraft
 from node.services.statistics import month_ranges
+from tests.api.browser import Browsers
 from tests.conftest import PASSWORD, register_csv
 from tests.federation.conftest import FederatedNode, Network
 
@@ -86,6 +88,21 @@ async def test_remote_neighbourhood_statistics_reach_the_city_as_counts_only(net
     nimy_json = next(n for n in body["neighbourhoods"] if n["name"] == "Nimy")
     assert nimy_json["host"] == nimy.host and nimy_json["local"] is False
     assert nimy_json["months"][this_month]["reactions"] == 2
+
+    # And on the dashboard's first page, beside the city's own neighbourhoods
+    browsers = Browsers(city)
+    try:
+        browser = browsers.open()
+        await browser.login("staff@mons.example")
+        page = await (await browser.get("/city")).text()
+    finally:
+        await browsers.close()
+    assert re.search(
+        rf'<td>Nimy <span class="hint">\({re.escape(nimy.host)}\)</span></td>'
+        r'<td class="numeric">3</td><td class="numeric">2</td>',
+        page,
+    )
+    assert "<td>Centre</td>" in page
 
     # It travelled as a signed statistics report; nothing a resident wrote or is called did
     assert network.traffic.contains('"quartier:reportKind":"statistics"')
