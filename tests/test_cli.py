@@ -181,7 +181,7 @@ def test_admin_import_of_a_bad_register_lists_file_and_line_and_imports_nothing(
     assert code == 1
     assert out == ""
     lines = err.splitlines()
-    assert lines[0] == "error: The address register was not imported: 2 problem(s)."
+    assert lines[0] == "error: The address register was not imported. Problems found: 2."
     assert lines[1].strip() == f"{csv}:3: postcode '70' is not a postcode"
     assert lines[2].strip().startswith(f"{csv}:4: neighbourhood 'atlantis' does not exist")
     code, _, err = admin(capsys, data_dir, "letters", "--out", str(tmp_path / "l.pdf"))

@@ -58,7 +58,9 @@ class InvalidRegister(QuartierError):
 
     def __init__(self, problems: list[RegisterProblem]) -> None:
         super().__init__(
-            N_("The address register was not imported: %(count)d problem(s)."), count=len(problems)
+            # No plural here (the error carries no count form): "problems found" reads in all.
+            N_("The address register was not imported. Problems found: %(count)d."),
+            count=len(problems),
         )
         self.problems = problems
 

@@ -148,7 +148,7 @@ async def test_a_bad_register_lists_its_lines_and_imports_nothing(node, admin):
     assert "postcode &#39;70&#39; is not a postcode" in rows[0][1]
     assert "neighbourhood &#39;atlantis&#39; does not exist" in rows[1][1]
     assert field_errors(html) == {
-        "register": "The address register was not imported: 2 problem(s)."
+        "register": "The address register was not imported. Problems found: 2."
     }
     assert await _household_count(node) == 0
 

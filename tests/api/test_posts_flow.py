@@ -39,6 +39,11 @@ async def test_a_help_request_from_asking_to_resolved_through_the_pages(node, br
     assert "Who can lend a ladder?" in feed
     assert "Help request" in feed and "Alice" in feed
 
+    # Before anyone answered, Alice may still say who helped: a field of its own, not an
+    # "or" after a list of neighbours that is not there
+    own = await (await alice.get(post_path)).text()
+    assert "Name of the neighbour who helped (optional)" in own and "Or type" not in own
+
     # When Bob comments and thanks her, and Alice answers
     commented = await bob.post_form(f"{post_path}/comments", {"body": "Mine is in the shed."})
     assert commented.status == 303
@@ -61,6 +66,7 @@ async def test_a_help_request_from_asking_to_resolved_through_the_pages(node, br
     # When Alice marks it resolved, naming Bob among those who answered
     page = await (await alice.get(post_path)).text()
     assert f'<option value="{place.bob.id}">Bob</option>' in page
+    assert "Or type the name of the neighbour who helped (optional)" in page
     resolved = await alice.post_form(f"{post_path}/resolve", {"helper_id": str(place.bob.id)})
     assert resolved.status == 303
 
