@@ -24,17 +24,22 @@ def hello_app() -> web.Application:
     return app
 
 
+def serve_like_the_node(app: web.Application, port: int, access_log: bool = True) -> None:
+    """`web.run_app` on 127.0.0.1 with the logging set-up `quartier serve` has: a baseline
+    served this way pays for the same access-log line a request as the node."""
+    if access_log:
+        # What node/__main__.py does before web.run_app (the node's default level is INFO).
+        logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logger = logging.getLogger("aiohttp.access") if access_log else None
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=logger)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--no-access-log", action="store_true", help="the bare baseline")
     args = parser.parse_args()
-    if not args.no_access_log:
-        # What node/__main__.py does before web.run_app (the node's default level is INFO).
-        logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = hello_app()
-    access_log = None if args.no_access_log else logging.getLogger("aiohttp.access")
-    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=access_log)
+    serve_like_the_node(hello_app(), args.port, access_log=not args.no_access_log)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,16 @@ this machine, to set beside the floor (which has no HTTP at all).
 from __future__ import annotations
 
 import argparse
-import logging
 import os
+import sys
+from pathlib import Path
 
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.hello_world import serve_like_the_node
 
 # About the size of the RFC 9421 signature base the node verifies for one of these requests.
 SIGNATURE_BASE_BYTES = 400
@@ -46,11 +51,7 @@ def ceiling_app() -> web.Application:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args()
-    # What node/__main__.py does before web.run_app (the node's default level is INFO).
-    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    access_log = logging.getLogger("aiohttp.access")
-    web.run_app(ceiling_app(), host="127.0.0.1", port=args.port, print=None, access_log=access_log)
+    serve_like_the_node(ceiling_app(), parser.parse_args().port)
 
 
 if __name__ == "__main__":

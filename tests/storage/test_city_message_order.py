@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from node.bootstrap import migrate_database
 from node.storage import city_messages as city_messages_store
 from node.storage import neighbourhoods as neighbourhoods_store
-from node.storage.database import open_connection
 
 
-def test_urgent_first_then_pinned_then_newest(tmp_path):
-    path = tmp_path / "node.sqlite3"
-    migrate_database(path)
-    conn = open_connection(path)
+def test_urgent_first_then_pinned_then_newest(conn):
     centre = neighbourhoods_store.put_neighbourhood(conn, "centre", "Centre", 0).id
     messages = [  # (title, urgent, pinned), oldest first
         ("Water cut tomorrow", True, False),
@@ -47,4 +42,3 @@ def test_urgent_first_then_pinned_then_newest(tmp_path):
         "New bus line",
         "Library hours",
     ]
-    conn.close()

@@ -9,24 +9,13 @@ from uuid import uuid4
 
 import pytest
 
-from node.bootstrap import migrate_database
 from node.models.federation import RemoteActor
 from node.storage import activities as activities_store
 from node.storage import city_reports as city_reports_store
 from node.storage import peers as peers_store
 from node.storage import remote_actors as remote_actors_store
-from node.storage.database import open_connection
 
 OBJECT = "https://city.example/objects/1"
-
-
-@pytest.fixture
-def conn(tmp_path):
-    path = tmp_path / "node.sqlite3"
-    migrate_database(path)
-    conn = open_connection(path)
-    yield conn
-    conn.close()
 
 
 def follower(

@@ -4,25 +4,12 @@ neighbourhood it went to, with its last report's state, and nothing whose final 
 
 from __future__ import annotations
 
-import pytest
-
-from node.bootstrap import migrate_database
 from node.models.city import ReportState, ReportSubject
 from node.storage import city_messages as city_messages_store
 from node.storage import city_reports as city_reports_store
 from node.storage import neighbourhoods as neighbourhoods_store
-from node.storage.database import open_connection
 
 CITY = "https://city.example/ap/city"
-
-
-@pytest.fixture
-def conn(tmp_path):
-    path = tmp_path / "node.sqlite3"
-    migrate_database(path)
-    conn = open_connection(path)
-    yield conn
-    conn.close()
 
 
 def city_object(conn, n: int, kind: str, neighbourhood_ids: list[int]) -> str:
