@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
@@ -19,9 +19,12 @@ from zoneinfo import ZoneInfo
 
 from node.config import Config
 from node.errors import N_, InvalidInput, NotFound
+from node.federation.outbox import unix_time_of
 from node.models import User
+from node.models.city import CityObject
 from node.models.posts import Category, RsvpAnswer, RsvpSummary, UpcomingEvent
 from node.services.post_visibility import neighbourhood_of
+from node.storage import city_messages as city_messages_store
 from node.storage import events as events_store
 from node.storage import neighbourhoods as neighbourhoods_store
 from node.storage import posts as posts_store
@@ -30,6 +33,7 @@ from node.storage.database import Database
 UPCOMING_LIMIT = 200
 CALENDAR_PAST_DAYS = 30
 CALENDAR_LIMIT = 500
+CITY_EVENT_KIND = "event"  # city_messages.kind of a city's event (node/services/city_events.py)
 TOKEN_PREFIX = "cal_"
 
 
@@ -117,20 +121,25 @@ class ResidentEvents:
         return await self.calendar(user)
 
     async def _calendar_of(self, neighbourhood_id: int) -> bytes:
+        since = self._now() - CALENDAR_PAST_DAYS * 86_400
+
         def read(conn):
             neighbourhood = neighbourhoods_store.get_neighbourhood_by_id(conn, neighbourhood_id)
             events = events_store.list_events_by_neighbourhood(
-                conn,
-                neighbourhood_id,
-                self._now() - CALENDAR_PAST_DAYS * 86_400,
-                CALENDAR_LIMIT,
+                conn, neighbourhood_id, since, CALENDAR_LIMIT
             )
-            return neighbourhood.name, events
+            # The city's events sent to the neighbourhood: the events page lists them too.
+            city_events = city_messages_store.list_upcoming_city_objects_for_neighbourhood(
+                conn, neighbourhood_id, CITY_EVENT_KIND, since, CALENDAR_LIMIT
+            )
+            return neighbourhood.name, events, city_events
 
-        name, events = await self._db.read("list_calendar_events", read)
-        return self.ical(name, events)
+        name, events, city_events = await self._db.read("list_calendar_events", read)
+        return self.ical(name, events, city_events)
 
-    def ical(self, name: str, events: list[UpcomingEvent]) -> bytes:
+    def ical(
+        self, name: str, events: list[UpcomingEvent], city_events: Sequence[CityObject] = ()
+    ) -> bytes:
         host = urlsplit(self._base_url).hostname or "quartier"
         from icalendar import Calendar, Event  # loaded when a calendar is asked for
 
@@ -140,20 +149,56 @@ class ResidentEvents:
         calendar.add("calscale", "GREGORIAN")
         calendar.add("x-wr-calname", name)
         stamp = datetime.fromtimestamp(self._now(), UTC)
-        for item in events:
+
+        def add(
+            uid: str,
+            starts_at: int,
+            ends_at: int | None,
+            title: str,
+            location: str,
+            text: str,
+            url: str,
+        ) -> None:
             event = Event()
-            event.add("uid", f"post-{item.post_id}@{host}")
+            event.add("uid", f"{uid}@{host}")
             event.add("dtstamp", stamp)
-            event.add("dtstart", datetime.fromtimestamp(item.starts_at, UTC))
-            if item.ends_at is not None:
-                event.add("dtend", datetime.fromtimestamp(item.ends_at, UTC))
-            event.add("summary", item.title)
-            if item.location:
-                event.add("location", item.location)
-            url = f"{self._base_url}/posts/{item.post_id}"
-            event.add("description", f"{item.excerpt}\n\n{url}".strip())
+            event.add("dtstart", datetime.fromtimestamp(starts_at, UTC))
+            if ends_at is not None:
+                event.add("dtend", datetime.fromtimestamp(ends_at, UTC))
+            event.add("summary", title)
+            if location:
+                event.add("location", location)
+            event.add("description", f"{text}\n\n{url}".strip())
             event.add("url", url)
             calendar.add_component(event)
+
+        for item in events:
+            url = f"{self._base_url}/posts/{item.post_id}"
+            add(
+                f"post-{item.post_id}",
+                item.starts_at,
+                item.ends_at,
+                item.title,
+                item.location,
+                item.excerpt,
+                url,
+            )
+        for obj in city_events:
+            doc = obj.document
+            starts_at = unix_time_of(doc.get("startTime"))
+            if starts_at is None:
+                continue
+            place = doc.get("location")
+            location = place.get("name") if isinstance(place, dict) else place
+            add(
+                f"city-event-{obj.message_id}",
+                starts_at,
+                unix_time_of(doc.get("endTime")),
+                str(doc.get("name") or "")[:500],
+                str(location or "")[:500],
+                obj.actor_name,
+                f"{self._base_url}/city-events/{obj.message_id}",
+            )
         return calendar.to_ical()
 
     async def create_calendar_token(self, viewer: User) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import time
 
+from icalendar import Calendar
+
 from node.api.app_keys import (
     ANNOUNCEMENTS,
     CITY_BROADCAST,
@@ -212,6 +214,14 @@ async def test_the_neighbourhood_events_page_lists_the_citys_upcoming_events(
     assert "From Mons" in page
     assert "Nimy&#39;s own fair" not in page and "Cancelled concert" not in page
     assert "No upcoming events" not in page
+
+    # And in the calendar file below the list, the same events, each linking to its page
+    ics = await (await node.client.get("/neighbourhood/calendar.ics")).read()
+    entries = {str(e["summary"]): str(e["url"]) for e in Calendar.from_ical(ics).walk("VEVENT")}
+    assert entries == {
+        "Repair café": f"http://127.0.0.1:8080/city-events/{first_id}",
+        "Public meeting on road works": f"http://127.0.0.1:8080/city-events/{later_id}",
+    }
 
     # A month later, both are over and the list is empty
     app = node.client.app
