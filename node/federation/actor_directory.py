@@ -35,6 +35,10 @@ class ActorError(ValueError):
     """An actor document is unusable; the message says what is wrong with it."""
 
 
+class NotAHandle(ActorError):
+    """What was given to look up is neither user@host nor a URL."""
+
+
 @dataclass(frozen=True)
 class ActorKey:
     key_id: str
@@ -200,7 +204,7 @@ class ActorDirectory:
             return handle
         user, _, host = handle.partition("@")
         if not user or not host:
-            raise ActorError(f"{handle!r} is not a handle like city@quartier.mons.be")
+            raise NotAHandle(f"{handle!r} is not a handle like city@quartier.mons.be")
         # Plain http only where the operator allows private addresses (tests, demos).
         loopback = host.startswith(("127.", "localhost", "[::1]"))
         scheme = "http" if self._allow_http and loopback else "https"

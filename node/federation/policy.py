@@ -27,6 +27,10 @@ class FollowError(ValueError):
     """A follow cannot be made or decided; the message says why."""
 
 
+class BadHostName(FollowError):
+    """A server's host name that cannot be one (empty, with a path or a space)."""
+
+
 class FollowPolicy:
     def __init__(
         self,
@@ -163,7 +167,7 @@ class FollowPolicy:
             raise FollowError("policy must be none, allow or block")
         host = host.strip().lower()
         if not host or "/" in host or " " in host:
-            raise FollowError("give a host name such as quartier.nimy.be")
+            raise BadHostName("give a host name such as quartier.nimy.be")
         await self._db.write(
             "put_peer_policy",
             peers_store.put_peer_policy,

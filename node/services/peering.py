@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from node.errors import N_, InvalidInput, NotFound
-from node.federation.actor_directory import ActorError
-from node.federation.policy import FollowError
+from node.federation.actor_directory import ActorError, NotAHandle
+from node.federation.policy import BadHostName, FollowError
 from node.federation.runtime import Federation
 from node.models.federation import Delivery, Follow, FollowWithActor, PeerHost
 from node.storage import activities as activities_store
@@ -46,20 +46,13 @@ class Peering:
 
     async def follow_city(self, handle: str, neighbourhood_slugs: list[str] | None) -> list[Follow]:
         """Our neighbourhoods follow a city actor, given as city@host or its URL."""
-        typed = handle.strip().removeprefix("acct:").lstrip("@")
-        user, _, host = typed.partition("@")
-        if not typed.startswith(("https://", "http://")) and not (user and host):
-            raise InvalidInput(
-                {
-                    "handle": (
-                        N_("“%(handle)s” is not a city's address such as city@quartier.mons.be."),
-                        {"handle": handle.strip()},
-                    )
-                }
-            )
+        typed = handle.strip()
         try:
             uri = await self._federation.directory.webfinger(handle)
             await self._federation.directory.actor(uri)
+        except NotAHandle:
+            message = N_("“%(handle)s” is not a city's address such as city@quartier.mons.be.")
+            raise InvalidInput({"handle": (message, {"handle": typed})}) from None
         except ActorError as exc:
             # The sentence in the admin's language; the server's own answer after it, as it
             # came (what the other server's admin will want to hear).
@@ -97,11 +90,12 @@ class Peering:
             raise NotFound("%(reason)s", reason=str(exc)) from None
 
     async def set_host_policy(self, host: str, policy: str, note: str = "") -> None:
-        name = host.strip()
-        if not name or "/" in name or " " in name:
-            raise InvalidInput({"host": N_("Give a server's host name, such as quartier.nimy.be.")})
         try:
             await self._federation.policy.set_host_policy(host, policy, note)
+        except BadHostName:
+            raise InvalidInput(
+                {"host": N_("Give a server's host name, such as quartier.nimy.be.")}
+            ) from None
         except FollowError as exc:
             raise InvalidInput({"host": ("%(reason)s", {"reason": str(exc)})}) from None
 
