@@ -281,7 +281,7 @@ async def rsvp_toggle(request: web.Request) -> web.Response:
 
 @access(RESIDENTS)
 async def events_list(request: web.Request) -> web.Response:
-    days = await request.app[POSTS].events.upcoming(request[USER_KEY])
+    events = await request.app[POSTS].events.upcoming(request[USER_KEY])
     return web.json_response(
         [
             {
@@ -297,8 +297,7 @@ async def events_list(request: web.Request) -> web.Response:
                 "going": e.going,
                 "maybe": e.maybe,
             }
-            for day in days
-            for e in day.events
+            for e in events
         ]
     )
 

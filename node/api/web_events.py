@@ -12,7 +12,7 @@ from node.api.access import PUBLIC, RESIDENTS, access
 from node.api.app_keys import CITY_EVENTS, CONFIG, POSTS, USER_KEY
 from node.api.rendering import render_page
 from node.models.city_events import ResidentEvent
-from node.services.events import EventDay
+from node.models.posts import UpcomingEvent
 
 ICAL = "text/calendar"
 
@@ -40,9 +40,9 @@ class CalendarDay:
 
 
 def calendar_days(
-    neighbours: list[EventDay], city: list[ResidentEvent], timezone: ZoneInfo
+    neighbours: list[UpcomingEvent], city: list[ResidentEvent], timezone: ZoneInfo
 ) -> list[CalendarDay]:
-    items = [("post", e, e.starts_at) for day in neighbours for e in day.events]
+    items = [("post", e, e.starts_at) for e in neighbours]
     items += [("city", e, e.starts_at) for e in city if e.starts_at is not None]
     items.sort(key=lambda item: item[2])
     days: list[CalendarDay] = []

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -92,6 +92,27 @@ def _timestamp(value: Any) -> int | None:
 def _event_end(document: dict[str, Any]) -> int | None:
     """When an event is over: its end, or its start when it gave no end."""
     return _timestamp(document.get("endTime")) or _timestamp(document.get("startTime"))
+
+
+class EventDetails(NamedTuple):
+    """What a city's `Event` document says, read defensively (it may come from any server)."""
+
+    title: str
+    location: str
+    starts_at: int | None
+    ends_at: int | None
+
+
+def event_details(document: dict[str, Any]) -> EventDetails:
+    location = document.get("location")
+    if isinstance(location, dict):
+        location = location.get("name")
+    return EventDetails(
+        title=str(document.get("name") or "")[:500],
+        location=str(location or "")[:500],
+        starts_at=_timestamp(document.get("startTime")),
+        ends_at=_timestamp(document.get("endTime")),
+    )
 
 
 def _count(value: Any) -> int:
@@ -358,20 +379,18 @@ class CityEvents:
 
     def _resident_event(self, conn, user: User, obj: CityObject) -> ResidentEvent:
         doc = obj.document
-        location = doc.get("location")
-        if isinstance(location, dict):
-            location = location.get("name")
+        details = event_details(doc)
         url = doc.get("url")
         end = _event_end(doc)
         return ResidentEvent(
             message_id=obj.message_id,
             object_uri=obj.object_uri,
             city_name=obj.actor_name,
-            title=str(doc.get("name") or "")[:500],
+            title=details.title,
             content_html=sanitise_city_html(doc.get("content")),
-            location=str(location or "")[:500],
-            starts_at=_timestamp(doc.get("startTime")),
-            ends_at=_timestamp(doc.get("endTime")),
+            location=details.location,
+            starts_at=details.starts_at,
+            ends_at=details.ends_at,
             workshop=doc.get("quartier:workshop") is True,
             url=url if isinstance(url, str) and url.startswith(("https://", "http://")) else None,
             withdrawn=obj.withdrawn_at is not None,

@@ -12,17 +12,15 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from node.config import Config
 from node.errors import N_, InvalidInput, NotFound
-from node.federation.outbox import unix_time_of
 from node.models import User
 from node.models.city import CityObject
 from node.models.posts import Category, RsvpAnswer, RsvpSummary, UpcomingEvent
+from node.services.city_events import EVENT_KIND, event_details
 from node.services.post_visibility import neighbourhood_of
 from node.storage import city_messages as city_messages_store
 from node.storage import events as events_store
@@ -33,17 +31,7 @@ from node.storage.database import Database
 UPCOMING_LIMIT = 200
 CALENDAR_PAST_DAYS = 30
 CALENDAR_LIMIT = 500
-CITY_EVENT_KIND = "event"  # city_messages.kind of a city's event (node/services/city_events.py)
 TOKEN_PREFIX = "cal_"
-
-
-@dataclass(frozen=True)
-class EventDay:
-    """The events of one local day; `timestamp` is the first one's start (for formatting)."""
-
-    day: date
-    timestamp: int
-    events: tuple[UpcomingEvent, ...]
 
 
 def _token_hash(token: str) -> str:
@@ -56,30 +44,20 @@ class ResidentEvents:
     ) -> None:
         self._db = db
         self._base_url = config.base_url
-        self._tz = ZoneInfo(config.node.timezone)
         self._clock = clock
 
     def _now(self) -> int:
         return int(self._clock())
 
-    async def upcoming(self, viewer: User) -> list[EventDay]:
-        """Events the viewer may see that have not ended, grouped by local day."""
-        neighbourhood_id = neighbourhood_of(viewer)
-        events = await self._db.read(
+    async def upcoming(self, viewer: User) -> list[UpcomingEvent]:
+        """Events the viewer may see that have not ended, soonest first."""
+        return await self._db.read(
             "list_upcoming_events",
             events_store.list_events_by_neighbourhood,
-            neighbourhood_id,
+            neighbourhood_of(viewer),
             self._now(),
             UPCOMING_LIMIT,
         )
-        days: list[EventDay] = []
-        for event in events:
-            day = datetime.fromtimestamp(event.starts_at, self._tz).date()
-            if days and days[-1].day == day:
-                days[-1] = EventDay(day, days[-1].timestamp, (*days[-1].events, event))
-            else:
-                days.append(EventDay(day, event.starts_at, (event,)))
-        return days
 
     async def toggle_rsvp(self, viewer: User, post_id: int, answer: str) -> RsvpSummary:
         """Say one is going (or maybe going) to an event; the same answer again takes it back."""
@@ -130,7 +108,7 @@ class ResidentEvents:
             )
             # The city's events sent to the neighbourhood: the events page lists them too.
             city_events = city_messages_store.list_upcoming_city_objects_for_neighbourhood(
-                conn, neighbourhood_id, CITY_EVENT_KIND, since, CALENDAR_LIMIT
+                conn, neighbourhood_id, EVENT_KIND, since, CALENDAR_LIMIT
             )
             return neighbourhood.name, events, city_events
 
@@ -184,18 +162,15 @@ class ResidentEvents:
                 url,
             )
         for obj in city_events:
-            doc = obj.document
-            starts_at = unix_time_of(doc.get("startTime"))
-            if starts_at is None:
+            details = event_details(obj.document)
+            if details.starts_at is None:
                 continue
-            place = doc.get("location")
-            location = place.get("name") if isinstance(place, dict) else place
             add(
                 f"city-event-{obj.message_id}",
-                starts_at,
-                unix_time_of(doc.get("endTime")),
-                str(doc.get("name") or "")[:500],
-                str(location or "")[:500],
+                details.starts_at,
+                details.ends_at,
+                details.title,
+                details.location,
                 obj.actor_name,
                 f"{self._base_url}/city-events/{obj.message_id}",
             )
