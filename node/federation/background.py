@@ -57,6 +57,9 @@ class WakeableLoop:
 
     async def _run(self) -> None:
         while True:
+            # Cleared before the pass, never after it: a wake-up during the pass or while the
+            # idle timeout is read (new work the pass did not see) keeps the loop from sleeping.
+            self._wake.clear()
             try:
                 handled = await self.run_once()
             except Exception:  # the loop must outlive any one bad pass
@@ -65,7 +68,6 @@ class WakeableLoop:
             if handled:
                 continue
             timeout = await self._idle_timeout()
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout)
             except TimeoutError:

@@ -122,6 +122,27 @@ class FederatedNode:
 
         return await db.read("pending_work", count)
 
+    async def failures(self) -> list[str]:
+        """What went wrong here, one line each: deliveries that failed (waiting for a retry,
+        or given up) and received activities whose processing stopped on an error."""
+
+        def read(conn) -> list[str]:
+            failed = conn.execute(
+                "SELECT a.type, d.inbox, d.state, d.last_error"
+                " FROM deliveries d JOIN activities a ON a.id = d.activity_id"
+                " WHERE d.attempts > 0 AND d.state != 'delivered' ORDER BY d.id"
+            ).fetchall()
+            stopped = conn.execute(
+                "SELECT type, activity_uri, error FROM inbox_items"
+                " WHERE error IS NOT NULL ORDER BY id"
+            ).fetchall()
+            return [
+                f"{self.name} sent {kind} to {inbox}: {state}, {error}"
+                for kind, inbox, state, error in failed
+            ] + [f"{self.name} received {kind} {uri}: {error}" for kind, uri, error in stopped]
+
+        return await self.federation.db.read("failures", read)
+
 
 class Network:
     """Creates nodes and settles the traffic between them."""
@@ -157,14 +178,23 @@ class Network:
         node.client = TestClient(node.server)
         await node.client.start_server()
 
-    async def settle(self, rounds: int = 50) -> None:
-        """Process and deliver on every node until no node has anything left to do now."""
+    async def settle(self, rounds: int = 50, expect_failures: bool = False) -> None:
+        """Process and deliver on every node until no node has anything left to do now.
+
+        A failed delivery waits for its retry, and an activity whose processing failed is
+        done with: either way nothing is left to do *now*, so settling alone would hide them.
+        Unless the test expects failures (and then asserts which), any fails the test here,
+        with what went wrong."""
         for _ in range(rounds):
             for node in self.nodes:
                 await node.federation.settle()
             if not any([await node.pending_work() for node in self.nodes]):
-                return
-        raise AssertionError("the network did not settle")
+                break
+        else:
+            raise AssertionError("the network did not settle")
+        if not expect_failures:
+            failures = [line for node in self.nodes for line in await node.failures()]
+            assert not failures, "\n".join(["federation failed:", *failures])
 
     async def close(self) -> None:
         for node in self.nodes:

@@ -115,7 +115,9 @@ async def test_a_city_ignores_an_initiative_from_a_neighbourhood_that_does_not_f
     await stranger.app[INITIATIVES].propose(
         person, "Unwanted proposal text", "This should never reach the city's list."
     )
-    await network.settle()
+    await network.settle(expect_failures=True)
 
     assert network.traffic.contains("Unwanted proposal text")  # it was sent
+    refused = await stranger.failures()
+    assert refused and all("sent Create" in line and "HTTP 403" in line for line in refused)
     assert await city.app[INITIATIVES].city_list() == []
