@@ -232,6 +232,34 @@ def test_admin_writes_the_letters_as_a_pdf(data_dir, tmp_path, capsys):
     assert not (tmp_path / "x.pdf").exists()
 
 
+def test_letters_for_an_address_the_fonts_cannot_print_name_it_and_write_nothing(
+    data_dir, tmp_path, capsys
+):
+    # Given a register whose second address has a character outside Latin-1
+    admin(capsys, data_dir, "create-neighbourhood", "Centre")
+    csv = tmp_path / "register.csv"
+    csv.write_bytes(
+        register_csv(
+            [
+                ("Grand-Place", "1", "", "7000", "Mons", "centre"),
+                ("ulica Łódzka", "5", "", "7000", "Mons", "centre"),
+            ]
+        )
+    )
+    assert admin(capsys, data_dir, "import-addresses", str(csv))[0] == 0
+
+    # When the letters are written
+    out_file = tmp_path / "letters.pdf"
+    code, out, err = admin(capsys, data_dir, "letters", "--out", str(out_file))
+
+    # Then the command fails saying which address and character, with no traceback or file
+    assert (code, out) == (1, "")
+    assert err.startswith("error: The letters cannot be printed: ")
+    assert "'ulica Łódzka 5'" in err and "'Ł' (U+0141)" in err
+    assert "Traceback" not in err
+    assert not out_file.exists()
+
+
 def test_admin_create_user_with_a_bad_email_names_the_field(data_dir, capsys):
     code, _, err = admin(
         capsys, data_dir, "create-user", "--email", "claire", "--name", "C", "--role", "admin"

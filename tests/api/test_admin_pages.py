@@ -225,6 +225,24 @@ async def test_letters_without_any_household_say_so(node, admin):
     assert "No household with a valid code to print a letter for." in await response.text()
 
 
+async def test_letters_for_an_address_the_fonts_cannot_print_name_it(node, admin):
+    # Given a household whose street has a character outside Latin-1
+    await node.register.create_neighbourhood("Centre")
+    await node.register.import_register(
+        register_csv([("ulica Łódzka", "5", "", "7000", "Mons", "centre")])
+    )
+
+    # When the admin downloads the letters
+    response = await admin.get("/admin/letters.pdf")
+
+    # Then a page says which address and which character, and no PDF is offered
+    assert response.status == 422
+    assert response.content_type == "text/html"
+    text = await response.text()
+    assert "The letters cannot be printed" in text
+    assert "ulica Łódzka 5" in text and "U+0141" in text
+
+
 async def test_admin_creates_a_city_staff_account_whose_link_works_once(node, admin, browsers):
     # When the admin creates a city staff account
     response = await admin.post_form(

@@ -96,4 +96,4 @@ async def test_a_peer_that_missed_the_update_refetches_the_key_once(network):
     copies = await nimy.federation.db.read(
         "count", city_messages_store.count_city_messages, announcement.object_uri
     )
-    assert copies == 1
+    assert copies == 1, f"Nimy received {received}"
