@@ -15,6 +15,11 @@ def N_(message: str) -> str:
     return message
 
 
+class Amount(int):
+    """A number in a message that the reader sees written their way (4,000 · 4 000 · 4.000),
+    as pages write every amount; the API's English text keeps the plain digits."""
+
+
 class QuartierError(Exception):
     status = 400
     code = "bad-request"

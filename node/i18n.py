@@ -22,6 +22,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 from node.config import SUPPORTED_LOCALES
+from node.errors import Amount
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English", "de": "Deutsch"}
@@ -97,7 +98,12 @@ class Translator:
 
     def gettext(self, message: str, **params: object) -> str:
         text = self.translations.gettext(message)
-        return text % params if params else text
+        if not params:
+            return text
+        return text % {
+            name: self.number(value) if isinstance(value, Amount) else value
+            for name, value in params.items()
+        }
 
     def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
         text = self.translations.ngettext(singular, plural, n)

@@ -19,7 +19,7 @@ from typing import Any
 from markupsafe import escape
 
 from node.config import Config
-from node.errors import N_, Conflict, InvalidInput, NotFound
+from node.errors import N_, Amount, Conflict, InvalidInput, NotFound
 from node.federation.outbox import iso_now, unix_time_of
 from node.federation.runtime import Federation
 from node.models import User
@@ -466,7 +466,7 @@ def _checked_amounts(budget: ReceivedBudget, typed: dict[int, str | int]) -> dic
         elif value > offered[index].cost:
             problems[field] = (
                 N_("At most the project's cost, %(cost)s €."),
-                {"cost": offered[index].cost},
+                {"cost": Amount(offered[index].cost)},
             )
         else:
             amounts[index] = value
@@ -481,7 +481,7 @@ def _checked_amounts(budget: ReceivedBudget, typed: dict[int, str | int]) -> dic
                         "Together your amounts come to %(total)s €, more than the"
                         " %(amount)s € to share out."
                     ),
-                    {"total": sum(amounts.values()), "amount": budget.amount},
+                    {"total": Amount(sum(amounts.values())), "amount": Amount(budget.amount)},
                 ),
             )
             break

@@ -131,13 +131,16 @@ async def test_budget_from_form_to_allocation_results_and_outcome(aiohttp_client
     page = await response.text()
     errors = field_errors(page)
     assert list(errors) == ["project.2"]
-    assert "12,000" in errors["project.2"] or "12000" in errors["project.2"]
-    assert "more than the 10000 € to share out" in errors["project.2"]
+    # (amounts written as everywhere else on the page: 12,000 €, not 12000 €)
+    assert errors["project.2"] == (
+        "Together your amounts come to 12,000 €, more than the 10,000 € to share out."
+    )
     assert 'href="#field-project.2"' in page
     assert 'value="4000"' in page and 'value="3000"' in page and 'value="5000"' in page
     # More than a project costs is refused beside that project
     response = await node.post_form(f"/budgets/{message_id}", {"project.0": "4500"})
-    assert "At most the project's cost" in field_errors(await response.text())["project.0"]
+    errors = field_errors(await response.text())
+    assert errors["project.0"] == "At most the project's cost, 4,000 €."
 
     # Cents are refused, not read as a larger whole number ("50,5" is not 505 €), and what
     # was typed stays in the form; grouped thousands are understood

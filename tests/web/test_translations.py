@@ -242,3 +242,20 @@ async def test_signed_in_reader_keeps_the_chosen_language_without_the_cookie(nod
     html = await response.text()
     assert '<html lang="de">' in html
     assert "Mein Konto" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "written"), [("en", "4,000"), ("fr", "4\u202f000"), ("nl", "4.000"), ("de", "4.000")]
+)
+def test_amounts_in_messages_are_written_the_readers_way(lang, written):
+    from zoneinfo import ZoneInfo
+
+    from node.errors import Amount
+    from node.i18n import Translator, load_catalogs
+
+    translator = Translator(lang, load_catalogs()[lang], ZoneInfo("Europe/Brussels"))
+    message = translator.gettext("At most the project's cost, %(cost)s €.", cost=Amount(4000))
+
+    assert re.search(rf"\b{re.escape(written)}\s€", message), message
+    # Other numbers in messages stay as they are: a year is not an amount
+    assert translator.gettext("%(name)s", name=2026) == "2026"
