@@ -203,7 +203,7 @@ async def followers_get(request: web.Request) -> web.Response:
 async def object_get(request: web.Request) -> web.Response:
     federation = request.app[FEDERATION]
     uri = f"{federation.actors.base_url}{request.path}"
-    # Only published city content can be fetched; everything else is 404, signed or not.
+    # Only city content published publicly can be fetched; the rest is 404, signed or not.
     document = await federation.publication.fetchable_object(uri)
     if document is None:
         return _problem(404, "not-found", "no such object")

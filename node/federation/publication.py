@@ -47,13 +47,21 @@ class Publication:
         )
 
     async def fetchable_object(self, uri: str) -> str | None:
-        """A published object's document, if a remote server may fetch it; else None."""
+        """A published object's document, if anyone may fetch it; else None.
+
+        Only what was published publicly (an announcement or event the city made public):
+        a survey, a call for volunteers, a budget or an announcement to some neighbourhoods
+        reaches their nodes by delivery, and nothing of ours fetches objects, so serving it
+        here would only show it to whoever guesses or is shown its address."""
         found = await self._db.read(
             "get_federated_object", activities_store.get_federated_object, uri
         )
-        if found is None or not self._guard.check_fetch(found[1]):
+        if found is None:
             return None
-        return found[0]
+        document, source, public = found
+        if not public or not self._guard.check_fetch(source):
+            return None
+        return document
 
     async def public_activity(self, uri: str) -> str | None:
         found = await self._db.read(

@@ -413,28 +413,47 @@ class CityBroadcast:
         with it (a survey's public Note)."""
         city = self.city()
         now = self._clock()
-        _, named, _ = await self._db.read("city_object_targets", self._where_it_went, object_uri)
-        deletes = [
-            self._federation.outbox.prepare(
+
+        def read(conn):
+            _, named, every_follower = self._where_it_went(conn, object_uri)
+            public = {
+                uri: bool((found := activities_store.get_federated_object(conn, uri)) and found[2])
+                for uri in (object_uri, *also)
+            }
+            return named, every_follower, public
+
+        named, every_follower, public = await self._db.read("city_object_targets", read)
+        # Each Delete goes where its object went, no further: a survey's or a call's to the
+        # neighbourhoods alone (the fediverse never saw it, and the public outbox must not
+        # show it); a public object's to the city's fediverse followers too. `also` objects
+        # (a survey's public Note) went to the public only.
+        deletes = []
+        for uri in (object_uri, *also):
+            to_neighbourhoods = uri == object_uri and (every_follower or bool(named))
+            if not (to_neighbourhoods or public[uri]):
+                continue  # it went to this node's own neighbourhoods only
+            delete = self._federation.outbox.prepare(
                 city,
                 "Delete",
                 {"id": uri, "type": "Tombstone"},
                 now,
                 source=source,
-                to=[*named, AS_PUBLIC],
-                cc=[city.followers],
+                **self._addressing(
+                    named if to_neighbourhoods else [],
+                    public[uri],
+                    every_follower and to_neighbourhoods,
+                ),
             )
-            for uri in (object_uri, *also)
-        ]
+            deletes.append((delete, object_uri if to_neighbourhoods else None, public[uri]))
 
         def write(conn) -> None:
             store(conn)
             for uri in (object_uri, *also):
                 city_messages_store.withdraw_city_message(conn, uri, city.uri, int(now))
                 activities_store.mark_federated_object_deleted(conn, uri, int(now))
-            for delete in deletes:
+            for delete, targets_of, is_public in deletes:
                 self._federation.outbox.enqueue_to_followers(
-                    conn, delete, city, targets_of=object_uri, public=True, now=now
+                    conn, delete, city, targets_of=targets_of, public=is_public, now=now
                 )
 
         await self._db.write(f"withdraw_{source}", write)

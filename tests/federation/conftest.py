@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from node.api.app_keys import ACCOUNTS, ANNOUNCEMENTS, FEDERATION, PEERING, REGISTER
+from node.api.app_keys import ACCOUNTS, ANNOUNCEMENTS, FEDERATION, PEERING, REGISTER, REPORTING
 from node.app import create_app
 from node.bootstrap import init_node
 from node.config import load_config
@@ -165,6 +165,7 @@ class Network:
         server = TestServer(app, host="127.0.0.1", port=port)
         client = TestClient(server)
         await client.start_server()
+        await _without_background_reporting(app)
         node = FederatedNode(name, port, data_dir, server, client, env)
         self.nodes.append(node)
         return node
@@ -177,6 +178,7 @@ class Network:
         node.server = TestServer(app, host="127.0.0.1", port=node.port)
         node.client = TestClient(node.server)
         await node.client.start_server()
+        await _without_background_reporting(app)
 
     async def settle(self, rounds: int = 50, expect_failures: bool = False) -> None:
         """Process and deliver on every node until no node has anything left to do now.
@@ -199,6 +201,16 @@ class Network:
     async def close(self) -> None:
         for node in self.nodes:
             await node.client.close()
+
+
+async def _without_background_reporting(app) -> None:
+    """Reports go when the test settles, not when the reporting loop's own timer says.
+
+    An interim report goes at most once per `report_interval_minutes`. The background loop
+    passes a second after a city message arrives, so on a slow run it could report halfway
+    through a test's answers, and the interval would then hold back the report the test
+    settles for. Delivery and processing keep their loops: settling only runs them sooner."""
+    await app[REPORTING].stop()
 
 
 @pytest.fixture

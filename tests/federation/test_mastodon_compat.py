@@ -6,6 +6,7 @@ import pytest
 
 from node.models import Role
 from node.services.announcements import AnnouncementDraft
+from node.storage import city_messages as city_messages_store
 from tests.federation.mastodon_peer import MastodonPeer
 
 PASSWORD = "correct horse battery"
@@ -85,3 +86,63 @@ async def test_mastodon_user_follows_the_city_and_receives_public_announcements(
     )
     await network.settle()
     assert len([a for a in mastodon.received if a["type"] == "Create"]) == 1
+
+
+async def test_what_the_city_sends_only_to_neighbourhoods_stays_off_the_fediverse(
+    network, mastodon
+):
+    # Given a neighbourhood node and a Mastodon account, both following the city
+    city = await network.node("mons", city=True)
+    await city.register.create_neighbourhood("Centre")
+    nimy = await network.node("nimy")
+    await nimy.register.create_neighbourhood("Nimy")
+    await city.peering.set_host_policy(nimy.host, "allow")
+    await nimy.peering.follow_city(f"city@{city.host}", None)
+    city_actor = f"{city.base_url}/ap/city"
+    status, _ = await mastodon.post(f"{city_actor}/inbox", mastodon.activity("Follow", city_actor))
+    assert status == 202
+    await network.settle()
+    staff = await city.accounts.create_user("s@mons.example", "S", Role.CITY_STAFF, None, PASSWORD)
+
+    # When the city announces one thing publicly and one to its neighbourhoods only
+    public = await city.announcements.publish(
+        staff, AnnouncementDraft(title="Open to all", body="Pools.", all_neighbourhoods=True)
+    )
+    private = await city.announcements.publish(
+        staff,
+        AnnouncementDraft(
+            title="Residents only", body="Door codes.", all_neighbourhoods=True, public=False
+        ),
+    )
+    await network.settle()
+
+    # Then both reach Nimy, only the public one reaches Mastodon, and only it can be fetched
+    for announcement in (public, private):
+        copies = await nimy.federation.db.read(
+            "count", city_messages_store.count_city_messages, announcement.object_uri
+        )
+        assert copies == 1
+    sent_to_mastodon = [a["object"]["id"] for a in mastodon.received if a["type"] == "Create"]
+    assert sent_to_mastodon == [public.object_uri]
+    accept = {"Accept": "application/activity+json"}
+    fetch = city.client.session.get
+    assert (await fetch(public.object_uri, headers=accept)).status == 200
+    assert (await fetch(private.object_uri, headers=accept)).status == 404
+
+    # When both are withdrawn
+    await city.announcements.withdraw(staff, public.id)
+    await city.announcements.withdraw(staff, private.id)
+    await network.settle()
+
+    # Then Nimy takes both down, Mastodon is told of the public one only, and the city's
+    # public outbox never names the other
+    for announcement in (public, private):
+        shown = await nimy.federation.db.read(
+            "live", city_messages_store.get_city_object_by_uri, announcement.object_uri
+        )
+        assert shown is not None and shown.withdrawn_at is not None
+    deleted = [a["object"]["id"] for a in mastodon.received if a["type"] == "Delete"]
+    assert deleted == [public.object_uri]
+    outbox = await (await fetch(f"{city_actor}/outbox", headers=accept)).text()
+    assert public.object_uri in outbox
+    assert private.object_uri not in outbox
