@@ -8,6 +8,7 @@ it is created readable by its owner only, from the first byte.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -71,17 +72,24 @@ def backup_node(data_dir: Path, archive: Path) -> dict[str, int]:
 def restore_node(archive: Path, data_dir: Path) -> dict[str, int]:
     """Restore a backup into an empty (or absent) data directory.
 
-    Everything is unpacked and checked in a scratch directory beside the target first; only a
-    backup that passes SQLite's integrity check is moved into place, so a refused restore
-    leaves nothing behind."""
+    Everything is unpacked and checked in a hidden scratch folder inside the target first, so
+    restoring needs write access to that directory only, not to its parent (`/var/lib`, which
+    the service's user cannot write). Only a backup that passes the checks is moved into
+    place; a refused restore leaves the directory as it was: empty, or absent."""
     if data_dir.exists() and any(data_dir.iterdir()):
         raise BackupError(f"{data_dir} is not empty; restore into a new directory, then swap it")
     try:
         tar = tarfile.open(archive, "r:gz")  # noqa: SIM115 - closed by the `with` below
     except (OSError, tarfile.TarError) as exc:
         raise BackupError(f"{archive} is not a Quartier backup: {exc}") from None
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir.parent))
+    created = not data_dir.exists()
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir))
+    except OSError as exc:
+        tar.close()
+        raise BackupError(f"cannot write in {data_dir}: {exc.strerror or exc}") from None
+    restored_ok = False
     try:
         with tar:
             names = set(tar.getnames())
@@ -96,19 +104,32 @@ def restore_node(archive: Path, data_dir: Path) -> dict[str, int]:
             config = load_config(scratch)
         except ConfigError as exc:
             raise BackupError(f"the configuration in {archive} is not valid: {exc}") from None
+        if Path(config.database.path).is_absolute():
+            # Restoring there could write over a database in use; that is the operator's call.
+            raise BackupError(
+                f"the configuration in {archive} keeps the database at {config.database.path},"
+                " outside the data directory, and restore does not write there: unpack the"
+                f" archive by hand (tar xzf) and, with the node stopped, copy {DATABASE_MEMBER}"
+                " to that path"
+            )
         restored = scratch / DATABASE_MEMBER
         database = scratch / config.database.path
         if restored != database:
+            database.parent.mkdir(parents=True, exist_ok=True)
             restored.rename(database)
         counts = _check_and_migrate(database, archive)
         _secure_keys(scratch / "keys")
-        if data_dir.exists():
-            data_dir.rmdir()
-        scratch.rename(data_dir)
+        for part in scratch.iterdir():
+            part.rename(data_dir / part.name)
+        with contextlib.suppress(PermissionError):  # a directory the operator made and owns
+            data_dir.chmod(0o700)
+        restored_ok = True
         return counts
     finally:
         if scratch.exists():
             shutil.rmtree(scratch)
+        if created and not restored_ok and data_dir.exists() and not any(data_dir.iterdir()):
+            data_dir.rmdir()
 
 
 def _check_and_migrate(database: Path, archive: Path) -> dict[str, int]:

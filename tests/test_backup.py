@@ -226,3 +226,58 @@ def test_a_refused_restore_leaves_no_half_restored_node(node_dir, tmp_path):
     # Then the directory holds no node that could be served by mistake, and a retry can use it
     target = tmp_path / "restored"
     assert not target.exists() or not any(target.iterdir())
+
+
+def test_restore_into_an_empty_directory_the_operator_made(node_dir, tmp_path):
+    # Given a backup, and the empty directory an operator prepared for it (as operations.md
+    # says: made by root, owned by the service's user)
+    backup_node(node_dir, tmp_path / "backup.tar.gz")
+    target = tmp_path / "prepared"
+    target.mkdir(mode=0o755)
+
+    # When it is restored there
+    counts = restore_node(tmp_path / "backup.tar.gz", target)
+
+    # Then the node is in it, private, with nothing left over beside or inside it
+    assert counts["households"] == 20_000
+    assert stat.S_IMODE(target.stat().st_mode) == 0o700
+    assert stat.S_IMODE((target / "keys").stat().st_mode) == 0o700
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        ["MANIFEST", CONFIG_FILE_NAME, "keys", "quartier.sqlite3"]
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.tar.gz", "node", "prepared"]
+
+
+def test_a_refused_restore_leaves_the_prepared_directory_empty(node_dir, tmp_path):
+    target = tmp_path / "prepared"
+    target.mkdir()
+
+    with pytest.raises(BackupError):
+        restore_node(_damaged_backup(node_dir, tmp_path), target)
+
+    assert target.is_dir() and list(target.iterdir()) == []
+
+
+def test_restore_will_not_write_a_database_outside_the_data_directory(node_dir, tmp_path):
+    # Given a node whose configuration keeps its database elsewhere (an absolute path)
+    elsewhere = tmp_path / "live.sqlite3"
+    config_file = node_dir / CONFIG_FILE_NAME
+    config_file.write_text(
+        config_file.read_text(encoding="utf-8").replace(
+            "[database]", f'[database]\npath = "{elsewhere}"', 1
+        ),
+        encoding="utf-8",
+    )
+    (node_dir / "quartier.sqlite3").rename(elsewhere)
+    backup_node(node_dir, tmp_path / "backup.tar.gz")
+    elsewhere.write_bytes(b"the live database, in use")
+
+    # When the backup is restored into a new directory
+    with pytest.raises(BackupError) as raised:
+        restore_node(tmp_path / "backup.tar.gz", tmp_path / "restored")
+
+    # Then it refuses, says what to do by hand, and the file at that path is untouched
+    assert f"keeps the database at {elsewhere}" in str(raised.value)
+    assert "unpack the archive by hand" in str(raised.value)
+    assert elsewhere.read_bytes() == b"the live database, in use"
+    assert not (tmp_path / "restored").exists()

@@ -231,6 +231,12 @@ def test_admin_writes_the_letters_as_a_pdf(data_dir, tmp_path, capsys):
     assert err == "error: no neighbourhood 'mons'; known: centre, nimy\n"
     assert not (tmp_path / "x.pdf").exists()
 
+    # And a file that cannot be written is named in one line, not a traceback
+    missing = tmp_path / "no-such-folder" / "letters.pdf"
+    code, _, err = admin(capsys, data_dir, "letters", "--out", str(missing))
+    assert code == 1
+    assert err == f"error: {missing}: No such file or directory\n"
+
 
 def test_letters_for_an_address_the_fonts_cannot_print_name_it_and_write_nothing(
     data_dir, tmp_path, capsys

@@ -38,7 +38,6 @@ ALLOWED_ACTIVITIES = {
     "Accept": frozenset({"Follow"}),
     "Reject": frozenset({"Follow"}),
     "Undo": frozenset({"Follow"}),
-    "Announce": frozenset(),
 }
 # Where a published object may come from: city content only.
 ALLOWED_SOURCES = frozenset(

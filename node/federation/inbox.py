@@ -158,7 +158,8 @@ class InboxPipeline:
         kind = activity.get("type")
         schema = SCHEMA_OF.get(kind) if isinstance(kind, str) else None
         if schema is None:
-            # Likes, emoji reactions and the like: understood, and deliberately not kept.
+            # Likes, boosts (Announce), emoji reactions and the like: understood, and
+            # deliberately not kept (nothing here acts on them).
             peer_host = await self._db.read("get_peer_host", peers_store.get_peer_host, host)
             if peer_host is not None and peer_host.policy == "block":
                 raise _blocked(host)

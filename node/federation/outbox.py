@@ -32,7 +32,6 @@ SCHEMA_OF = {
     "Accept": "activitypub/accept",
     "Reject": "activitypub/reject",
     "Undo": "activitypub/undo",
-    "Announce": "activitypub/announce",
 }
 
 

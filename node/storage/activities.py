@@ -236,9 +236,12 @@ def count_deliveries_by_state(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def retry_dead_delivery(conn: sqlite3.Connection, delivery_id: int, now: int) -> bool:
+    """Queue a dead letter again, as if it were new: due now, with the whole give-up window
+    and backoff of a new delivery (counted from its creation, a dead letter's window is
+    over, so it would die again after one attempt)."""
     cur = conn.execute(
-        "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, finished_at = NULL"
-        " WHERE id = ? AND state = 'dead'",
-        (now, delivery_id),
+        "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, created_at = ?,"
+        " attempts = 0, finished_at = NULL WHERE id = ? AND state = 'dead'",
+        (now, now, delivery_id),
     )
     return cur.rowcount > 0

@@ -146,3 +146,30 @@ async def test_what_the_city_sends_only_to_neighbourhoods_stays_off_the_fedivers
     outbox = await (await fetch(f"{city_actor}/outbox", headers=accept)).text()
     assert public.object_uri in outbox
     assert private.object_uri not in outbox
+
+
+async def test_boosts_and_likes_of_the_city_are_answered_and_not_kept(network, mastodon):
+    # Given a Mastodon user following the city, who got a public announcement
+    city = await network.node("mons", city=True)
+    city_actor = f"{city.base_url}/ap/city"
+    await mastodon.post(f"{city_actor}/inbox", mastodon.activity("Follow", city_actor))
+    await network.settle()
+    staff = await city.accounts.create_user("s@mons.example", "S", Role.CITY_STAFF, None, PASSWORD)
+    note = await city.announcements.publish(
+        staff, AnnouncementDraft(title="Pools", body="Open late.", all_neighbourhoods=True)
+    )
+    await network.settle()
+
+    # When Mastodon tells the city that the user boosted and liked it, as it does
+    answers = [
+        await mastodon.post(f"{city_actor}/inbox", mastodon.activity(kind, note.object_uri))
+        for kind in ("Announce", "Like")
+    ]
+
+    # Then both are accepted, nothing of them is kept, and settling finds nothing that failed
+    assert [status for status, _ in answers] == [202, 202]
+    received = await city.federation.db.read(
+        "types", lambda conn: [row[0] for row in conn.execute("SELECT type FROM inbox_items")]
+    )
+    assert received == ["Follow"]
+    await network.settle()
