@@ -44,6 +44,13 @@ def admin(capsys, data_dir: Path, *argv: str) -> tuple[int, str, str]:
     return run(capsys, "admin", task, "--data", str(data_dir), *rest)
 
 
+def register_file(tmp_path: Path, rows: list[tuple[str, ...]]) -> Path:
+    """An address register as a CSV file, header included."""
+    csv = tmp_path / "register.csv"
+    csv.write_bytes(register_csv(rows))
+    return csv
+
+
 def command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
     """Every command and sub-command of the parser, as argument prefixes."""
     yield prefix
@@ -139,14 +146,12 @@ def test_admin_creates_a_neighbourhood(data_dir, capsys):
 
 def test_admin_imports_a_good_register(data_dir, tmp_path, capsys):
     admin(capsys, data_dir, "create-neighbourhood", "Centre")
-    csv = tmp_path / "register.csv"
-    csv.write_bytes(
-        register_csv(
-            [
-                ("Grand-Place", "1", "", "7000", "Mons", "centre"),
-                ("Grand-Place", "2", "", "7000", "Mons", "centre"),
-            ]
-        )
+    csv = register_file(
+        tmp_path,
+        [
+            ("Grand-Place", "1", "", "7000", "Mons", "centre"),
+            ("Grand-Place", "2", "", "7000", "Mons", "centre"),
+        ],
     )
 
     code, out, _ = admin(capsys, data_dir, "import-addresses", str(csv))
@@ -162,15 +167,13 @@ def test_admin_import_of_a_bad_register_lists_file_and_line_and_imports_nothing(
 ):
     # Given a register with a bad postcode on line 3 and an unknown neighbourhood on line 4
     admin(capsys, data_dir, "create-neighbourhood", "Centre")
-    csv = tmp_path / "register.csv"
-    csv.write_bytes(
-        register_csv(
-            [
-                ("Grand-Place", "1", "", "7000", "Mons", "centre"),
-                ("Grand-Place", "2", "", "70", "Mons", "centre"),
-                ("Rue X", "3", "", "7000", "Mons", "atlantis"),
-            ]
-        )
+    csv = register_file(
+        tmp_path,
+        [
+            ("Grand-Place", "1", "", "7000", "Mons", "centre"),
+            ("Grand-Place", "2", "", "70", "Mons", "centre"),
+            ("Rue X", "3", "", "7000", "Mons", "atlantis"),
+        ],
     )
 
     # When it is imported
@@ -200,15 +203,13 @@ def test_admin_writes_the_letters_as_a_pdf(data_dir, tmp_path, capsys):
     # Given three households in two neighbourhoods
     admin(capsys, data_dir, "create-neighbourhood", "Centre")
     admin(capsys, data_dir, "create-neighbourhood", "Nimy")
-    csv = tmp_path / "register.csv"
-    csv.write_bytes(
-        register_csv(
-            [
-                ("Grand-Place", "1", "", "7000", "Mons", "centre"),
-                ("Grand-Place", "2", "", "7000", "Mons", "centre"),
-                ("Rue de Nimy", "12", "", "7000", "Mons", "nimy"),
-            ]
-        )
+    csv = register_file(
+        tmp_path,
+        [
+            ("Grand-Place", "1", "", "7000", "Mons", "centre"),
+            ("Grand-Place", "2", "", "7000", "Mons", "centre"),
+            ("Rue de Nimy", "12", "", "7000", "Mons", "nimy"),
+        ],
     )
     admin(capsys, data_dir, "import-addresses", str(csv))
 
@@ -243,14 +244,12 @@ def test_letters_for_an_address_the_fonts_cannot_print_name_it_and_write_nothing
 ):
     # Given a register whose second address has a character outside Latin-1
     admin(capsys, data_dir, "create-neighbourhood", "Centre")
-    csv = tmp_path / "register.csv"
-    csv.write_bytes(
-        register_csv(
-            [
-                ("Grand-Place", "1", "", "7000", "Mons", "centre"),
-                ("ulica Łódzka", "5", "", "7000", "Mons", "centre"),
-            ]
-        )
+    csv = register_file(
+        tmp_path,
+        [
+            ("Grand-Place", "1", "", "7000", "Mons", "centre"),
+            ("ulica Łódzka", "5", "", "7000", "Mons", "centre"),
+        ],
     )
     assert admin(capsys, data_dir, "import-addresses", str(csv))[0] == 0
 

@@ -180,6 +180,18 @@ class Network:
         await node.client.start_server()
         await _without_background_reporting(app)
 
+    async def city_and_follower(self) -> tuple[FederatedNode, FederatedNode]:
+        """The usual pair: Mons, a city node with a neighbourhood of its own (Centre), and
+        Nimy, a neighbourhood node on another server whose follow the city accepted."""
+        city = await self.node("mons", city=True)
+        await city.register.create_neighbourhood("Centre")
+        nimy = await self.node("nimy")
+        await nimy.register.create_neighbourhood("Nimy")
+        await city.peering.set_host_policy(nimy.host, "allow")
+        await nimy.peering.follow_city(f"city@{city.host}", None)
+        await self.settle()
+        return city, nimy
+
     async def settle(self, rounds: int = 50, expect_failures: bool = False) -> None:
         """Process and deliver on every node until no node has anything left to do now.
 

@@ -73,14 +73,8 @@ def tally(rows: list[dict[int, int]], project: int) -> tuple[int, int]:
 
 
 async def test_budget_results_reach_the_city_as_sums_with_small_groups_hidden(network: Network):
-    city = await network.node("mons", city=True)
-    await city.register.create_neighbourhood("Centre")
+    city, nimy = await network.city_and_follower()
     await city.register.create_neighbourhood("Hyon")
-    nimy = await network.node("nimy")
-    await nimy.register.create_neighbourhood("Nimy")
-    await city.peering.set_host_policy(nimy.host, "allow")
-    await nimy.peering.follow_city(f"city@{city.host}", None)
-    await network.settle()
 
     # The city publishes a budget to every neighbourhood, local and remote
     staff = await city.accounts.create_user(
@@ -155,13 +149,7 @@ async def test_budget_results_reach_the_city_as_sums_with_small_groups_hidden(ne
 
 
 async def test_outcome_reaches_residents_on_the_remote_node(network: Network):
-    city = await network.node("mons", city=True)
-    await city.register.create_neighbourhood("Centre")
-    nimy = await network.node("nimy")
-    await nimy.register.create_neighbourhood("Nimy")
-    await city.peering.set_host_policy(nimy.host, "allow")
-    await nimy.peering.follow_city(f"city@{city.host}", None)
-    await network.settle()
+    city, nimy = await network.city_and_follower()
     staff = await city.accounts.create_user(
         "staff@mons.example", "Staff", Role.CITY_STAFF, None, PASSWORD
     )

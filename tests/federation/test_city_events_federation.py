@@ -13,7 +13,7 @@ from node.services.city_broadcast import Targets
 from node.services.city_events import EventDraft
 from node.storage import city_messages as city_messages_store
 from tests.conftest import Node
-from tests.federation.conftest import FederatedNode, Network
+from tests.federation.conftest import FederatedNode
 
 PASSWORD = "correct horse battery"
 REMOTE_NAME = "Océane Dubrulle-Quintart"
@@ -32,23 +32,12 @@ async def message_id(node: FederatedNode, slug: str, object_uri: str) -> int:
     return next(m.id for m in messages if m.object_uri == object_uri)
 
 
-async def city_and_follower(network: Network) -> tuple[FederatedNode, FederatedNode]:
-    city = await network.node("mons", city=True)
-    await city.register.create_neighbourhood("Centre")
-    nimy = await network.node("nimy")
-    await nimy.register.create_neighbourhood("Nimy")
-    await city.peering.set_host_policy(nimy.host, "allow")
-    await nimy.peering.follow_city(f"city@{city.host}", None)
-    await network.settle()
-    return city, nimy
-
-
 async def resident(node: FederatedNode, email: str, name: str, slug: str):
     return await node.accounts.create_user(email, name, Role.RESIDENT, slug, PASSWORD)
 
 
 async def test_rsvp_counts_reach_the_city_per_neighbourhood_and_no_name_travels(network):
-    city, nimy = await city_and_follower(network)
+    city, nimy = await network.city_and_follower()
     staff = await city.accounts.create_user(
         "staff@mons.example", "Staff", Role.CITY_STAFF, None, PASSWORD
     )
@@ -112,7 +101,7 @@ async def test_rsvp_counts_reach_the_city_per_neighbourhood_and_no_name_travels(
 
 
 async def test_views_of_an_announcement_are_reported_per_neighbourhood(network):
-    city, nimy = await city_and_follower(network)
+    city, nimy = await network.city_and_follower()
     staff = await city.accounts.create_user(
         "staff@mons.example", "Staff", Role.CITY_STAFF, None, PASSWORD
     )

@@ -42,12 +42,7 @@ async def make_due(city, days_ago: int = 0) -> None:
 
 async def test_a_retried_dead_letter_gets_a_whole_new_chance(network):
     # Given Nimy follows the city, then goes offline for days while the city announces
-    city = await network.node("mons", city=True)
-    nimy = await network.node("nimy")
-    await nimy.register.create_neighbourhood("Nimy")
-    await city.peering.set_host_policy(nimy.host, "allow")
-    await nimy.peering.follow_city(f"city@{city.host}", None)
-    await network.settle()
+    city, nimy = await network.city_and_follower()
     await nimy.client.close()
     staff = await city.accounts.create_user("s@m.example", "S", Role.CITY_STAFF, None, PASSWORD)
     announcement = await city.announcements.publish(

@@ -16,17 +16,6 @@ from node.storage import remote_actors as remote_actors_store
 PASSWORD = "correct horse battery"
 
 
-async def setup(network):
-    city = await network.node("mons", city=True)
-    await city.register.create_neighbourhood("Centre")
-    nimy = await network.node("nimy")
-    await nimy.register.create_neighbourhood("Nimy")
-    await city.peering.set_host_policy(nimy.host, "allow")
-    await nimy.peering.follow_city(f"city@{city.host}", None)
-    await network.settle()
-    return city, nimy
-
-
 async def cached_city_key(nimy, city) -> str:
     found = await nimy.federation.db.read(
         "key", remote_actors_store.get_key_by_id, f"{city.city_uri}#main-key"
@@ -47,7 +36,7 @@ async def rotate(city) -> None:
 
 
 async def test_rotated_keys_are_announced_and_used(network):
-    city, nimy = await setup(network)
+    city, nimy = await network.city_and_follower()
     old_key = await cached_city_key(nimy, city)
 
     await rotate(city)
@@ -69,7 +58,7 @@ async def test_rotated_keys_are_announced_and_used(network):
 
 
 async def test_a_peer_that_missed_the_update_refetches_the_key_once(network):
-    city, nimy = await setup(network)
+    city, nimy = await network.city_and_follower()
     old_key = await cached_city_key(nimy, city)
     await rotate(city)
     # The Update is lost, as when it went out while Nimy was unreachable and was given up: the

@@ -92,12 +92,7 @@ async def test_what_the_city_sends_only_to_neighbourhoods_stays_off_the_fedivers
     network, mastodon
 ):
     # Given a neighbourhood node and a Mastodon account, both following the city
-    city = await network.node("mons", city=True)
-    await city.register.create_neighbourhood("Centre")
-    nimy = await network.node("nimy")
-    await nimy.register.create_neighbourhood("Nimy")
-    await city.peering.set_host_policy(nimy.host, "allow")
-    await nimy.peering.follow_city(f"city@{city.host}", None)
+    city, nimy = await network.city_and_follower()
     city_actor = f"{city.base_url}/ap/city"
     status, _ = await mastodon.post(f"{city_actor}/inbox", mastodon.activity("Follow", city_actor))
     assert status == 202

@@ -35,13 +35,7 @@ async def call_message_id(node: FederatedNode, slug: str) -> int:
 async def test_remote_volunteers_are_notified_and_only_a_shared_contact_reaches_the_city(
     network: Network,
 ):
-    city = await network.node("mons", city=True)
-    await city.register.create_neighbourhood("Centre")
-    nimy = await network.node("nimy")
-    await nimy.register.create_neighbourhood("Nimy")
-    await city.peering.set_host_policy(nimy.host, "allow")
-    await nimy.peering.follow_city(f"city@{city.host}", None)
-    await network.settle()
+    city, nimy = await network.city_and_follower()
 
     anne = await volunteer(nimy, "anne@nimy.example", "Anne Partage", "nimy")
     bernard = await volunteer(nimy, "bernard.discret@nimy.example", "Bernard Discret", "nimy")
