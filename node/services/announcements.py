@@ -190,8 +190,7 @@ class Announcements:
         uri = self._federation.actors.object_uri(uuid)
 
         def read(conn):
-            published = activities_store.get_federated_object(conn, uri)
-            if published is None or not published[2]:
+            if not activities_store.is_published_publicly(conn, uri):
                 return None
             return announcements_store.get_announcement_by_object_uri(conn, uri)
 

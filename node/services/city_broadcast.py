@@ -362,13 +362,10 @@ class CityBroadcast:
         def read(conn):
             return (
                 *self._where_it_went(conn, obj["id"]),
-                activities_store.get_federated_object(conn, obj["id"]),
+                activities_store.is_published_publicly(conn, obj["id"]),
             )
 
-        local_ids, named, every_follower, published = await self._db.read(
-            "city_object_targets", read
-        )
-        public = bool(published and published[2])
+        local_ids, named, every_follower, public = await self._db.read("city_object_targets", read)
         document = self._address({**obj, "updated": iso_now(now)}, named, public, every_follower)
         activity = None
         if every_follower or named or public:
@@ -417,7 +414,7 @@ class CityBroadcast:
         def read(conn):
             _, named, every_follower = self._where_it_went(conn, object_uri)
             public = {
-                uri: bool((found := activities_store.get_federated_object(conn, uri)) and found[2])
+                uri: activities_store.is_published_publicly(conn, uri)
                 for uri in (object_uri, *also)
             }
             return named, every_follower, public

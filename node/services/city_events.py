@@ -324,12 +324,11 @@ class CityEvents:
             event = store.get_city_event_by_id(conn, event_id)
             if event is None:
                 return None
-            published = activities_store.get_federated_object(conn, event.object_uri)
             return CityEventDetail(
                 event=event,
                 attendance=self._attendance(conn, event.object_uri),
                 targets=tuple(city_reports_store.list_city_object_targets(conn, event.object_uri)),
-                public=bool(published and published[2]),
+                public=activities_store.is_published_publicly(conn, event.object_uri),
             )
 
         found = await self._db.read("city_event_detail", read)
@@ -354,8 +353,7 @@ class CityEvents:
         uri = self._federation.actors.object_uri(uuid)
 
         def read(conn):
-            published = activities_store.get_federated_object(conn, uri)
-            if published is None or not published[2]:
+            if not activities_store.is_published_publicly(conn, uri):
                 return None
             return store.get_city_event_by_object_uri(conn, uri)
 

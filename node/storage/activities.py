@@ -80,6 +80,14 @@ def get_federated_object(conn: sqlite3.Connection, uri: str) -> tuple[str, str, 
     return (row["document"], row["source"], bool(row["public"])) if row else None
 
 
+def is_published_publicly(conn: sqlite3.Connection, uri: str) -> bool:
+    """Whether a live object of ours was published publicly (fediverse followers, fetches)."""
+    row = conn.execute(
+        "SELECT public FROM federated_objects WHERE uri = ? AND deleted_at IS NULL", (uri,)
+    ).fetchone()
+    return bool(row and row["public"])
+
+
 def put_deliveries(
     conn: sqlite3.Connection, activity_id: int, inboxes: Iterable[tuple[str, str]], now: int
 ) -> int:

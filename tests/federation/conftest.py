@@ -122,6 +122,14 @@ class FederatedNode:
 
         return await db.read("pending_work", count)
 
+    async def received_types(self) -> list[str]:
+        """The type of every activity this node's inbox kept, in the order it came."""
+
+        def read(conn) -> list[str]:
+            return [row[0] for row in conn.execute("SELECT type FROM inbox_items ORDER BY id")]
+
+        return await self.federation.db.read("received_types", read)
+
     async def failures(self) -> list[str]:
         """What went wrong here, one line each: deliveries that failed (waiting for a retry,
         or given up) and received activities whose processing stopped on an error."""

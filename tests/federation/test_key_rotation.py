@@ -23,11 +23,6 @@ async def cached_city_key(nimy, city) -> str:
     return found[1]
 
 
-def inbox_types(conn) -> list[str]:
-    """The type of every activity the node's inbox accepted."""
-    return [row[0] for row in conn.execute("SELECT type FROM inbox_items ORDER BY id")]
-
-
 async def rotate(city) -> None:
     code = await asyncio.to_thread(
         quartier, ["admin", "keys", "rotate", "--data", str(city.data_dir)]
@@ -79,7 +74,7 @@ async def test_a_peer_that_missed_the_update_refetches_the_key_once(network):
     await network.settle()
     # Nimy got no Update; its cached key failed, it fetched the actor again, and accepted
     # the announcement
-    received = await nimy.federation.db.read("types", inbox_types)
+    received = await nimy.received_types()
     assert "Update" not in received
     assert await cached_city_key(nimy, city) != old_key
     copies = await nimy.federation.db.read(

@@ -163,8 +163,5 @@ async def test_boosts_and_likes_of_the_city_are_answered_and_not_kept(network, m
 
     # Then both are accepted, nothing of them is kept, and settling finds nothing that failed
     assert [status for status, _ in answers] == [202, 202]
-    received = await city.federation.db.read(
-        "types", lambda conn: [row[0] for row in conn.execute("SELECT type FROM inbox_items")]
-    )
-    assert received == ["Follow"]
+    assert await city.received_types() == ["Follow"]
     await network.settle()
